@@ -1,0 +1,153 @@
+/**
+ * Provider-neutral types shared by the API layer, the routing core and the
+ * provider adapters. The wire format clients speak is OpenAI Chat Completions;
+ * these are the parsed, normalised shapes every layer below the API works on.
+ */
+
+/** Provider protocol families the gateway speaks. `echo` exists only locally. */
+export type ProviderType = 'bedrock' | 'gemini' | 'openai-compatible' | 'echo';
+
+/** Budget tiers; each has its own policy weights and latency SLA. */
+export type BudgetTier = 'low' | 'standard' | 'premium';
+
+/** Model capabilities a request may need. */
+export type Capability = 'tools' | 'streaming' | 'vision' | 'json_mode';
+
+/** Why a model stopped generating, in OpenAI terms. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+/** Per-1M-token prices in USD. */
+export interface Pricing {
+  readonly inputPer1M: number;
+  readonly outputPer1M: number;
+}
+
+/** One routable model, as the registry/config describes it. */
+export interface ModelConfig {
+  /** Gateway-wide model id (what clients may send as `model`). */
+  readonly id: string;
+  /** Provider instance id (a key of the config's `providers`). */
+  readonly provider: string;
+  /** Protocol family of that provider instance (resolved from config). */
+  readonly providerType: ProviderType;
+  /** The id the provider itself expects (Bedrock model id/inference profile, Gemini model name...). */
+  readonly providerModelId: string;
+  readonly aliases: readonly string[];
+  /** Data residency of the model endpoint: `eu`, `us`, `global`, ... */
+  readonly region: string;
+  readonly capabilities: readonly Capability[];
+  readonly contextWindow: number;
+  /** Largest completion the model can produce. */
+  readonly maxOutputTokens: number;
+  readonly pricing: Pricing;
+  /** Domains this model is preferred for (legal, medical, code, ...). */
+  readonly domains: readonly string[];
+  /** Prior quality estimate in [0, 1]; seeds the policy's quality term. */
+  readonly quality: number;
+  /** Expected latency before observations exist (ms for a typical reply). */
+  readonly expectedLatencyMs: number;
+  /** Lifecycle status; only `active` and `canary` are routable by default. */
+  readonly status: 'active' | 'canary' | 'shadow' | 'deprecated';
+}
+
+/** A function tool the model may call. */
+export interface ToolDefinition {
+  readonly type: 'function';
+  readonly function: {
+    readonly name: string;
+    readonly description?: string;
+    /** JSON Schema of the arguments object. */
+    readonly parameters?: Record<string, unknown>;
+    readonly strict?: boolean;
+  };
+}
+
+/** A tool call the assistant made. `arguments` is a JSON string, as in OpenAI. */
+export interface ToolCall {
+  readonly id: string;
+  readonly type: 'function';
+  readonly function: { readonly name: string; readonly arguments: string };
+}
+
+/** How the model may use tools. */
+export type ToolChoice =
+  | 'auto'
+  | 'none'
+  | 'required'
+  | { readonly type: 'function'; readonly function: { readonly name: string } };
+
+/** A normalised chat message (text parts already joined). */
+export type ChatMessage =
+  | { readonly role: 'system'; readonly content: string }
+  | { readonly role: 'user'; readonly content: string; readonly name?: string }
+  | {
+      readonly role: 'assistant';
+      readonly content: string | null;
+      readonly toolCalls?: readonly ToolCall[];
+    }
+  | {
+      readonly role: 'tool';
+      readonly content: string;
+      readonly toolCallId: string;
+    };
+
+/** The gateway's routing extension of the OpenAI request. */
+export interface RoutingHints {
+  readonly domain?: string;
+  readonly budgetTier?: BudgetTier;
+  readonly maxLatencyMs?: number;
+  readonly region?: 'eu' | 'any';
+  readonly providers?: readonly string[];
+}
+
+/** A validated, normalised chat completion request. */
+export interface ChatRequest {
+  /** `auto`, an alias or a model id, as the client sent it. */
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly stop?: readonly string[];
+  readonly user?: string;
+  readonly tools?: readonly ToolDefinition[];
+  readonly toolChoice?: ToolChoice;
+  readonly parallelToolCalls?: boolean;
+  readonly responseFormat?: 'text' | 'json_object';
+  readonly seed?: number;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly routing: RoutingHints;
+}
+
+/** Token usage of one completion. */
+export interface Usage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly totalTokens: number;
+}
+
+/** A complete (non-streamed) provider answer. */
+export interface ChatResult {
+  readonly content: string | null;
+  readonly toolCalls: readonly ToolCall[];
+  readonly finishReason: FinishReason;
+  readonly usage: Usage;
+}
+
+/**
+ * Provider-neutral stream events. The SSE writer turns them into OpenAI
+ * `chat.completion.chunk`s. A `tool_call` event that opens a call carries `id`
+ * and `name`; later events for the same `index` carry only argument deltas.
+ */
+export type StreamEvent =
+  | { readonly type: 'text'; readonly text: string }
+  | {
+      readonly type: 'tool_call';
+      readonly index: number;
+      readonly id?: string;
+      readonly name?: string;
+      readonly argumentsDelta?: string;
+    }
+  | { readonly type: 'finish'; readonly finishReason: FinishReason }
+  | { readonly type: 'usage'; readonly usage: Usage };
