@@ -4,8 +4,11 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.tsx?$': ['@swc/jest'],
+    '^.+\\.(t|j)sx?$': ['@swc/jest'],
   },
+  // ESM-only dependencies (Node loads them via require(esm); Jest's module
+  // runtime can't before Node 24.9), so swc turns them into CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(eventsource-parser)/)'],
   setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
   // Two cores in CI: keep workers bounded so loopback servers don't starve.
   maxWorkers: process.env.CI ? 2 : '50%',

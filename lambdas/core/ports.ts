@@ -34,3 +34,83 @@ export interface LatencyTracker {
   /** Observations so far. */
   count(modelId: string): number;
 }
+
+/** One routed request's outcome, as metrics see it. */
+export interface RequestOutcome {
+  readonly route: string;
+  readonly status: number;
+  readonly tenant?: string;
+  readonly provider?: string;
+  readonly model?: string;
+  readonly stream: boolean;
+  readonly latencyMs: number;
+  /** Time to first token (streams) in ms. */
+  readonly ttftMs?: number;
+  readonly costUsd?: number;
+  readonly promptTokens?: number;
+  readonly completionTokens?: number;
+  /** Candidates tried beyond the first. */
+  readonly fallbacks: number;
+  /** Error code when the request failed. */
+  readonly errorCode?: string;
+}
+
+/** One provider attempt's outcome. */
+export interface AttemptOutcome {
+  readonly provider: string;
+  readonly model: string;
+  /** `ok` or the ProviderError kind (throttled, timeout, ...). */
+  readonly outcome: string;
+  readonly latencyMs: number;
+}
+
+/**
+ * Metrics sink. Locally Prometheus text (`render`); on AWS CloudWatch EMF.
+ * Calls are fire-and-forget and must be cheap: they sit on the hot path.
+ */
+export interface GatewayMetrics {
+  request(outcome: RequestOutcome): void;
+  attempt(outcome: AttemptOutcome): void;
+  /** Prometheus exposition text, where the backend supports it. */
+  render?(): Promise<{ contentType: string; body: string }>;
+  /** Flushes buffered metrics (EMF publishes per invocation). */
+  flush?(): void;
+}
+
+/** A decision log record: the public contract of ARCHITECTURE.md (no prompt text). */
+export interface DecisionRecord {
+  readonly decision_id: string;
+  readonly ts: string;
+  readonly tenant: string;
+  readonly context: {
+    readonly domain: string;
+    readonly budget_tier: string;
+    readonly tools: boolean;
+  };
+  readonly candidates: readonly string[];
+  readonly chosen: string;
+  readonly propensity: number;
+  readonly latency_ms: number;
+  readonly cost_usd: number;
+  readonly outcome: 'ok' | 'error' | 'filtered';
+  readonly reward: number | null;
+  /** Extension: the model that finally answered (differs from chosen after a failover). */
+  readonly served_by?: string;
+  /** Extension: request id, to join with logs. */
+  readonly request_id?: string;
+}
+
+/** Where decisions are written (memory/JSONL locally; DynamoDB on AWS). */
+export interface DecisionLog {
+  record(record: DecisionRecord): void;
+  /** Most recent records first (bounded), for inspection and tests. */
+  recent(limit?: number): readonly DecisionRecord[];
+}
+
+/** Minimal structured logger (Powertools Logger satisfies it). */
+export interface Log {
+  debug(message: string, ...attributes: Record<string, unknown>[]): void;
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+  error(message: string, ...attributes: Record<string, unknown>[]): void;
+}

@@ -48,6 +48,8 @@ export interface ModelConfig {
   readonly expectedLatencyMs: number;
   /** Lifecycle status; only `active` and `canary` are routable by default. */
   readonly status: 'active' | 'canary' | 'shadow' | 'deprecated';
+  /** Whether `model: "auto"` may pick it (false: by name only; default true). */
+  readonly autoRoute?: boolean;
 }
 
 /** A function tool the model may call. */

@@ -61,12 +61,13 @@ export const echoProviderSchema = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
-const providerSchema = z.union([
-  bedrockProviderSchema,
-  geminiProviderSchema,
-  openAICompatibleProviderSchema,
-  echoProviderSchema,
-]);
+/**
+ * Provider instances are keyed by id. The protocol family is the explicit
+ * `type`, or the key itself when it names a family (`bedrock`, `gemini`,
+ * `openai-compatible`). Each entry is checked against its family's schema
+ * in load.ts, so the error path names the right fields.
+ */
+const providerSchema = z.record(z.string(), z.unknown());
 
 export const capabilitySchema = z.enum([
   'tools',
@@ -107,6 +108,8 @@ export const modelSchema = z.strictObject({
   quality: z.number().min(0).max(1).optional(),
   expectedLatencyMs: z.number().positive().optional(),
   status: z.enum(['active', 'canary', 'shadow', 'deprecated']).optional(),
+  /** false: only reachable by id/alias, never chosen for `model: "auto"`. */
+  autoRoute: z.boolean().optional(),
 });
 
 /** One tenant (client application or team). */
@@ -197,8 +200,16 @@ export const gatewayConfigSchema = z.strictObject({
 
 /** The configuration file as written (before defaults). */
 export type GatewayConfigFile = z.infer<typeof gatewayConfigSchema>;
-/** Provider instance settings as written. */
-export type ProviderConfigFile = z.infer<typeof providerSchema>;
+/** Bedrock provider settings. */
+export type BedrockProviderConfig = z.infer<typeof bedrockProviderSchema>;
+/** Gemini provider settings. */
+export type GeminiProviderConfig = z.infer<typeof geminiProviderSchema>;
+/** OpenAI-compatible provider settings. */
+export type OpenAICompatibleProviderConfig = z.infer<
+  typeof openAICompatibleProviderSchema
+>;
+/** Echo provider settings. */
+export type EchoProviderConfig = z.infer<typeof echoProviderSchema>;
 /** Model entry as written. */
 export type ModelConfigFile = z.infer<typeof modelSchema>;
 /** Tenant entry as written. */

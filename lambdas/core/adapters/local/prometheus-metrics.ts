@@ -1,0 +1,99 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { AttemptOutcome, GatewayMetrics, RequestOutcome } from '../../ports';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5, 10, 30, 60];
+
+/**
+ * Prometheus metrics for the local gateway (`GET /metrics`), via prom-client.
+ * Label sets are bounded by config (tenants, providers, models).
+ */
+export class PrometheusMetrics implements GatewayMetrics {
+  public readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'status' | 'provider' | 'model' | 'tenant' | 'stream'>;
+  private readonly duration: Histogram<'route' | 'provider' | 'model' | 'stream'>;
+  private readonly ttft: Histogram<'provider' | 'model'>;
+  private readonly attempts: Counter<'provider' | 'model' | 'outcome'>;
+  private readonly attemptDuration: Histogram<'provider' | 'model'>;
+  private readonly fallbacks: Counter<'model'>;
+  private readonly cost: Counter<'tenant' | 'model'>;
+  private readonly tokens: Counter<'tenant' | 'model' | 'kind'>;
+
+  public constructor() {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'gateway_requests_total',
+      help: 'Requests answered, by route and status',
+      labelNames: ['route', 'status', 'provider', 'model', 'tenant', 'stream'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'gateway_request_duration_seconds',
+      help: 'Time from request to the last byte',
+      labelNames: ['route', 'provider', 'model', 'stream'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.ttft = new Histogram({
+      name: 'gateway_time_to_first_token_seconds',
+      help: 'Time to the first streamed token',
+      labelNames: ['provider', 'model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.attempts = new Counter({
+      name: 'gateway_provider_attempts_total',
+      help: 'Provider calls by outcome (ok or the error kind)',
+      labelNames: ['provider', 'model', 'outcome'],
+      registers,
+    });
+    this.attemptDuration = new Histogram({
+      name: 'gateway_provider_attempt_duration_seconds',
+      help: 'Duration of provider calls',
+      labelNames: ['provider', 'model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.fallbacks = new Counter({
+      name: 'gateway_fallbacks_total',
+      help: 'Failovers to another candidate',
+      labelNames: ['model'],
+      registers,
+    });
+    this.cost = new Counter({
+      name: 'gateway_cost_usd_total',
+      help: 'Estimated spend in USD from provider-reported usage',
+      labelNames: ['tenant', 'model'],
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'gateway_tokens_total',
+      help: 'Tokens by kind (prompt, completion)',
+      labelNames: ['tenant', 'model', 'kind'],
+      registers,
+    });
+  }
+
+  public request(o: RequestOutcome): void {
+    const provider = o.provider ?? 'none';
+    const model = o.model ?? 'none';
+    const stream = o.stream ? 'true' : 'false';
+    this.requests.inc({ route: o.route, status: String(o.status), provider, model, tenant: o.tenant ?? 'none', stream });
+    this.duration.observe({ route: o.route, provider, model, stream }, o.latencyMs / 1000);
+    if (o.ttftMs !== undefined) this.ttft.observe({ provider, model }, o.ttftMs / 1000);
+    if (o.fallbacks > 0) this.fallbacks.inc({ model }, o.fallbacks);
+    if (o.tenant && o.model) {
+      if (o.costUsd) this.cost.inc({ tenant: o.tenant, model }, o.costUsd);
+      if (o.promptTokens) this.tokens.inc({ tenant: o.tenant, model, kind: 'prompt' }, o.promptTokens);
+      if (o.completionTokens) this.tokens.inc({ tenant: o.tenant, model, kind: 'completion' }, o.completionTokens);
+    }
+  }
+
+  public attempt(o: AttemptOutcome): void {
+    this.attempts.inc({ provider: o.provider, model: o.model, outcome: o.outcome });
+    this.attemptDuration.observe({ provider: o.provider, model: o.model }, o.latencyMs / 1000);
+  }
+
+  public async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

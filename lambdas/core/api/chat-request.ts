@@ -1,0 +1,340 @@
+import { type ZodError, z } from 'zod';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+} from '../types';
+import { badRequest, type GatewayError } from './errors';
+
+/**
+ * Schema of `POST /v1/chat/completions`, as the official `openai` SDK sends
+ * it, plus the gateway's `routing` extension. Unknown top-level fields are
+ * rejected by name (like OpenAI does) so a typo never silently changes
+ * behaviour; parameters we accept but can't honour are rejected too.
+ */
+
+const textPart = z.strictObject({
+  type: z.literal('text'),
+  text: z.string(),
+});
+
+/** Content as string or an array of text parts (images are not supported yet). */
+const textContent = z.union([z.string(), z.array(textPart).min(1)]);
+
+const toolCallSchema = z.strictObject({
+  id: z.string().min(1).max(256),
+  type: z.literal('function'),
+  function: z.strictObject({
+    name: z.string().min(1).max(128),
+    arguments: z.string(),
+  }),
+});
+
+const nameField = z.string().min(1).max(64).optional();
+
+const messageSchema = z.discriminatedUnion('role', [
+  z.strictObject({ role: z.literal('system'), content: textContent, name: nameField }),
+  z.strictObject({ role: z.literal('developer'), content: textContent, name: nameField }),
+  z.strictObject({ role: z.literal('user'), content: textContent, name: nameField }),
+  z.strictObject({
+    role: z.literal('assistant'),
+    content: z
+      .union([
+        z.string(),
+        z.array(
+          z.union([
+            textPart,
+            z.strictObject({ type: z.literal('refusal'), refusal: z.string() }),
+          ])
+        ),
+      ])
+      .nullable()
+      .optional(),
+    name: nameField,
+    refusal: z.string().nullable().optional(),
+    tool_calls: z.array(toolCallSchema).optional(),
+  }),
+  z.strictObject({
+    role: z.literal('tool'),
+    content: textContent,
+    tool_call_id: z.string().min(1).max(256),
+  }),
+]);
+
+const functionNameRe = /^[A-Za-z0-9_-]{1,64}$/;
+
+const toolSchema = z.strictObject({
+  type: z.literal('function'),
+  function: z.strictObject({
+    name: z
+      .string()
+      .regex(functionNameRe, 'must be 1-64 characters of a-z, A-Z, 0-9, _ or -'),
+    description: z.string().max(8192).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullable().optional(),
+  }),
+});
+
+const toolChoiceSchema = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.strictObject({
+    type: z.literal('function'),
+    function: z.strictObject({ name: z.string().min(1) }),
+  }),
+]);
+
+const routingSchema = z.strictObject({
+  domain: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, _ or -')
+    .optional(),
+  budget_tier: z.enum(['low', 'standard', 'premium']).optional(),
+  max_latency_ms: z.number().int().min(1).max(900_000).optional(),
+  region: z.enum(['eu', 'any']).optional(),
+  providers: z.array(z.string().min(1).max(64)).min(1).max(16).optional(),
+});
+
+const chatRequestSchema = z.strictObject({
+  model: z.string().min(1).max(256),
+  messages: z.array(messageSchema).min(1, 'must contain at least one message').max(2048),
+  max_tokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  max_completion_tokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().gt(0).max(1).nullable().optional(),
+  stop: z
+    .union([z.string().min(1), z.array(z.string().min(1)).max(4)])
+    .nullable()
+    .optional(),
+  user: z.string().max(256).optional(),
+  tools: z.array(toolSchema).max(128).optional(),
+  tool_choice: toolChoiceSchema.optional(),
+  parallel_tool_calls: z.boolean().optional(),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z
+    .strictObject({ include_usage: z.boolean().optional() })
+    .nullable()
+    .optional(),
+  response_format: z
+    .strictObject({ type: z.enum(['text', 'json_object']) })
+    .optional(),
+  seed: z.number().int().nullable().optional(),
+  n: z.literal(1, 'only n=1 is supported').nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  logprobs: z.literal(false, 'logprobs are not supported').nullable().optional(),
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
+  store: z.boolean().nullable().optional(),
+  routing: routingSchema.optional(),
+});
+
+type RawChatRequest = z.infer<typeof chatRequestSchema>;
+
+/** Formats a zod path as an OpenAI `param` (`messages[0].content`). */
+export function formatParam(path: readonly PropertyKey[]): string | null {
+  if (path.length === 0) return null;
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+/** Turns the first zod issue into a 400 naming the field. */
+export function zodToGatewayError(error: ZodError): GatewayError {
+  const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    const param = formatParam([...issue.path, key]);
+    return badRequest(
+      `unrecognized request argument supplied: ${param}`,
+      param,
+      'unknown_parameter'
+    );
+  }
+  if (issue.code === 'invalid_union') {
+    // Prefer a branch where the type matched but a value was wrong (e.g. a
+    // fifth stop sequence): its message is the useful one.
+    for (const branch of issue.errors) {
+      const inner = branch[0];
+      if (inner && inner.code !== 'invalid_type') {
+        const p = formatParam([...issue.path, ...inner.path]);
+        return badRequest(`${p ?? 'body'}: ${inner.message}`, p, 'invalid_value');
+      }
+    }
+  }
+  const param = formatParam(issue.path);
+  const code =
+    issue.code === 'invalid_type' ||
+    (issue.code === 'invalid_union' && issue.errors.length > 0)
+      ? 'invalid_type'
+      : 'invalid_value';
+  return badRequest(`${param ?? 'body'}: ${issue.message}`, param, code);
+}
+
+function joinText(
+  content: string | readonly { type: string; text?: string }[]
+): string {
+  if (typeof content === 'string') return content;
+  let out = '';
+  for (const p of content) if (p.type === 'text') out += p.text ?? '';
+  return out;
+}
+
+function normaliseMessages(raw: RawChatRequest['messages']): ChatMessage[] {
+  const seenToolCallIds = new Set<string>();
+  const out: ChatMessage[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const m = raw[i]!;
+    switch (m.role) {
+      case 'system':
+      case 'developer':
+        out.push({ role: 'system', content: joinText(m.content) });
+        break;
+      case 'user':
+        out.push(
+          m.name
+            ? { role: 'user', content: joinText(m.content), name: m.name }
+            : { role: 'user', content: joinText(m.content) }
+        );
+        break;
+      case 'assistant': {
+        const toolCalls: ToolCall[] | undefined = m.tool_calls?.length
+          ? m.tool_calls
+          : undefined;
+        if (toolCalls) for (const c of toolCalls) seenToolCallIds.add(c.id);
+        const content =
+          m.content == null ? null : joinText(m.content) || (toolCalls ? null : '');
+        if (content === null && !toolCalls) {
+          throw badRequest(
+            `messages[${i}]: an assistant message needs content or tool_calls`,
+            `messages[${i}].content`
+          );
+        }
+        out.push(
+          toolCalls
+            ? { role: 'assistant', content, toolCalls }
+            : { role: 'assistant', content }
+        );
+        break;
+      }
+      case 'tool':
+        if (!seenToolCallIds.has(m.tool_call_id)) {
+          throw badRequest(
+            `messages[${i}].tool_call_id: no earlier assistant tool call has id ${JSON.stringify(m.tool_call_id)}`,
+            `messages[${i}].tool_call_id`,
+            'invalid_value'
+          );
+        }
+        out.push({
+          role: 'tool',
+          content: joinText(m.content),
+          toolCallId: m.tool_call_id,
+        });
+        break;
+    }
+  }
+  return out;
+}
+
+function checkTools(
+  tools: readonly ToolDefinition[] | undefined,
+  choice: ToolChoice | undefined
+): void {
+  if (tools) {
+    const names = new Set<string>();
+    tools.forEach((t, i) => {
+      if (names.has(t.function.name)) {
+        throw badRequest(
+          `tools[${i}].function.name: duplicate tool name ${t.function.name}`,
+          `tools[${i}].function.name`,
+          'invalid_value'
+        );
+      }
+      names.add(t.function.name);
+    });
+    if (typeof choice === 'object' && !names.has(choice.function.name)) {
+      throw badRequest(
+        `tool_choice: no tool named ${JSON.stringify(choice.function.name)} in tools`,
+        'tool_choice.function.name',
+        'invalid_value'
+      );
+    }
+  } else if (choice !== undefined && choice !== 'none' && choice !== 'auto') {
+    throw badRequest(
+      'tool_choice: only allowed when tools are specified',
+      'tool_choice',
+      'invalid_value'
+    );
+  }
+}
+
+/** Images/audio/files are not supported yet: say so by name, not as a schema mismatch. */
+function rejectNonTextParts(messages: unknown): void {
+  if (!Array.isArray(messages)) return;
+  messages.forEach((m, i) => {
+    const content = (m as { content?: unknown } | null)?.content;
+    if (!Array.isArray(content)) return;
+    content.forEach((part, j) => {
+      const type = (part as { type?: unknown } | null)?.type;
+      if (typeof type === 'string' && type !== 'text' && type !== 'refusal') {
+        throw badRequest(
+          `messages[${i}].content[${j}].type: content parts of type ${JSON.stringify(type.slice(0, 40))} are not supported; send text`,
+          `messages[${i}].content[${j}].type`,
+          'unsupported_content_type'
+        );
+      }
+    });
+  });
+}
+
+/**
+ * Validates a parsed JSON body and normalises it into a ChatRequest.
+ * Throws a GatewayError (400) naming the first bad field.
+ */
+export function parseChatRequest(body: unknown): ChatRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('the request body must be a JSON object', null, 'invalid_json');
+  }
+  rejectNonTextParts((body as { messages?: unknown }).messages);
+  const parsed = chatRequestSchema.safeParse(body);
+  if (!parsed.success) throw zodToGatewayError(parsed.error);
+  const r = parsed.data;
+  if (r.stream_options && !r.stream) {
+    throw badRequest(
+      'stream_options: only allowed when stream is true',
+      'stream_options',
+      'invalid_value'
+    );
+  }
+  const tools = r.tools?.length ? (r.tools as ToolDefinition[]) : undefined;
+  checkTools(tools, r.tool_choice);
+  const maxTokens = r.max_completion_tokens ?? r.max_tokens ?? undefined;
+  const stop = r.stop == null ? undefined : typeof r.stop === 'string' ? [r.stop] : r.stop;
+  const routing = r.routing ?? {};
+  return {
+    model: r.model,
+    messages: normaliseMessages(r.messages),
+    maxTokens,
+    temperature: r.temperature ?? undefined,
+    topP: r.top_p ?? undefined,
+    stop: stop?.length ? stop : undefined,
+    user: r.user,
+    tools,
+    toolChoice: r.tool_choice,
+    parallelToolCalls: r.parallel_tool_calls,
+    responseFormat: r.response_format?.type,
+    seed: r.seed ?? undefined,
+    stream: r.stream === true,
+    includeUsage: r.stream === true && r.stream_options?.include_usage === true,
+    routing: {
+      domain: routing.domain,
+      budgetTier: routing.budget_tier,
+      maxLatencyMs: routing.max_latency_ms,
+      region: routing.region,
+      providers: routing.providers,
+    },
+  };
+}

@@ -1,0 +1,471 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { formatParam } from '../api/chat-request';
+import {
+  DEFAULT_ROUTING_SETTINGS,
+  DEFAULT_TIER_SLA_MS,
+} from '../routing/defaults';
+import type { RoutingSettings } from '../routing/types';
+import type { BudgetTier, ModelConfig, ProviderType } from '../types';
+import {
+  type BedrockProviderConfig,
+  bedrockProviderSchema,
+  type EchoProviderConfig,
+  echoProviderSchema,
+  type GatewayConfigFile,
+  type GeminiProviderConfig,
+  gatewayConfigSchema,
+  geminiProviderSchema,
+  type ModelConfigFile,
+  type OpenAICompatibleProviderConfig,
+  openAICompatibleProviderSchema,
+} from './schema';
+
+/** A configuration problem: every bad field, each with its path. */
+export class ConfigError extends Error {
+  public override readonly name = 'ConfigError';
+  public constructor(
+    public readonly source: string,
+    public readonly problems: readonly string[]
+  ) {
+    super(
+      `invalid gateway config (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`
+    );
+  }
+}
+
+/** A provider instance after validation. */
+export type ResolvedProvider =
+  | ResolvedProviderOf<'bedrock', BedrockProviderConfig>
+  | ResolvedProviderOf<'gemini', GeminiProviderConfig>
+  | ResolvedProviderOf<'openai-compatible', OpenAICompatibleProviderConfig>
+  | ResolvedProviderOf<'echo', EchoProviderConfig>;
+
+interface ResolvedProviderOf<T extends ProviderType, S> {
+  readonly id: string;
+  readonly type: T;
+  readonly settings: S;
+  /** Env var holding the credential, when the family needs one. */
+  readonly credentialEnv?: string;
+  /** False when the provider can't be called (disabled or no credential). */
+  readonly live: boolean;
+  /** Why it isn't live. */
+  readonly reason?: string;
+}
+
+/** A tenant after validation; keys only as SHA-256 hex. */
+export interface ResolvedTenant {
+  readonly id: string;
+  readonly keyHashes: readonly string[];
+  readonly tier?: BudgetTier;
+  /** Model ids (aliases resolved); undefined = all. */
+  readonly allowedModels?: readonly string[];
+  readonly budgets: { readonly dailyUsd?: number; readonly monthlyUsd?: number };
+  readonly limits: {
+    readonly requestsPerMinute?: number;
+    readonly tokensPerDay?: number;
+    readonly maxTokensPerRequest?: number;
+  };
+}
+
+/** Routing defaults after resolution. */
+export interface ResolvedRouting {
+  readonly defaultTier: BudgetTier;
+  readonly defaultDomain: string;
+  readonly slaMs: Readonly<Record<BudgetTier, number>>;
+  readonly settings: RoutingSettings;
+  readonly latencyEwmaAlpha: number;
+}
+
+/** The validated configuration the gateway runs with. */
+export interface GatewayConfig {
+  readonly providers: readonly ResolvedProvider[];
+  readonly models: readonly ModelConfig[];
+  readonly tenants: readonly ResolvedTenant[];
+  readonly routing: ResolvedRouting;
+  readonly server: { readonly maxBodyBytes: number; readonly keepAliveMs: number };
+}
+
+/** Default credential env vars per family. */
+export const DEFAULT_CREDENTIAL_ENV: Readonly<Record<string, string>> = {
+  gemini: 'GEMINI_API_KEY',
+  'openai-compatible': 'LLAMA_API_KEY',
+};
+
+/** Key of the default local tenant when no config file is given. */
+export const DEFAULT_LOCAL_API_KEY = 'sk-local-dev-key-0000';
+
+const FAMILIES = new Set<ProviderType>([
+  'bedrock',
+  'gemini',
+  'openai-compatible',
+  'echo',
+]);
+
+const FAMILY_SCHEMAS: Record<ProviderType, z.ZodType> = {
+  bedrock: bedrockProviderSchema,
+  gemini: geminiProviderSchema,
+  'openai-compatible': openAICompatibleProviderSchema,
+  echo: echoProviderSchema,
+};
+
+/** SHA-256 hex of an API key (how keys are stored and compared). */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+function issuesOf(error: z.ZodError, prefix: PropertyKey[] = []): string[] {
+  return error.issues.map((i) => {
+    const path = [...prefix, ...i.path];
+    const extra =
+      i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
+    return `${formatParam(path) ?? '<root>'}: ${i.message}${extra}`;
+  });
+}
+
+function providerFamily(
+  id: string,
+  raw: Record<string, unknown>
+): ProviderType | undefined {
+  const t = raw.type;
+  if (typeof t === 'string') return FAMILIES.has(t as ProviderType) ? (t as ProviderType) : undefined;
+  return FAMILIES.has(id as ProviderType) ? (id as ProviderType) : undefined;
+}
+
+function resolveProvider(
+  id: string,
+  type: ProviderType,
+  settings: Record<string, unknown>,
+  env: NodeJS.ProcessEnv
+): ResolvedProvider {
+  const disabled = settings.enabled === false;
+  switch (type) {
+    case 'bedrock':
+      return {
+        id,
+        type,
+        settings: settings as BedrockProviderConfig,
+        live: !disabled,
+        reason: disabled ? 'disabled in config' : undefined,
+      };
+    case 'echo':
+      return {
+        id,
+        type,
+        settings: settings as EchoProviderConfig,
+        live: !disabled,
+        reason: disabled ? 'disabled in config' : undefined,
+      };
+    case 'gemini': {
+      const s = settings as GeminiProviderConfig;
+      const credentialEnv = s.apiKeyEnv ?? DEFAULT_CREDENTIAL_ENV.gemini!;
+      const hasKey = Boolean(env[credentialEnv]);
+      return {
+        id,
+        type,
+        settings: s,
+        credentialEnv,
+        live: !disabled && hasKey,
+        reason: disabled
+          ? 'disabled in config'
+          : hasKey
+            ? undefined
+            : `credential env ${credentialEnv} is not set`,
+      };
+    }
+    case 'openai-compatible': {
+      const s = settings as OpenAICompatibleProviderConfig;
+      // No apiKeyEnv on an explicit entry = an endpoint without auth (Ollama, vLLM).
+      const credentialEnv = s.apiKeyEnv;
+      const hasKey = credentialEnv === undefined || Boolean(env[credentialEnv]);
+      return {
+        id,
+        type,
+        settings: s,
+        credentialEnv,
+        live: !disabled && hasKey,
+        reason: disabled
+          ? 'disabled in config'
+          : hasKey
+            ? undefined
+            : `credential env ${credentialEnv} is not set`,
+      };
+    }
+  }
+}
+
+function defaultModelRegion(provider: ResolvedProvider | undefined): string {
+  if (provider?.type === 'bedrock') {
+    const region = provider.settings.region ?? '';
+    if (region.startsWith('eu-')) return 'eu';
+    if (region.startsWith('us-')) return 'us';
+  }
+  if (provider?.type === 'echo') return 'local';
+  return 'global';
+}
+
+function resolveModel(
+  m: ModelConfigFile,
+  provider: ResolvedProvider
+): ModelConfig {
+  return {
+    id: m.id,
+    provider: m.provider,
+    providerType: provider.type,
+    providerModelId: m.providerModelId,
+    aliases: m.aliases ?? [],
+    region: m.region ?? defaultModelRegion(provider),
+    capabilities: m.capabilities ?? ['streaming'],
+    contextWindow: m.contextWindow ?? 128_000,
+    maxOutputTokens: m.maxOutputTokens ?? 4096,
+    pricing: m.pricing ?? { inputPer1M: 0, outputPer1M: 0 },
+    domains: m.domains ?? [],
+    quality: m.quality ?? 0.5,
+    expectedLatencyMs: m.expectedLatencyMs ?? 1000,
+    status: m.status ?? 'active',
+    autoRoute: m.autoRoute ?? true,
+  };
+}
+
+/**
+ * Validates a configuration document and resolves defaults. Collects every
+ * problem (with its path) before throwing one ConfigError.
+ */
+export function resolveConfig(
+  raw: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  source = 'config'
+): GatewayConfig {
+  const parsed = gatewayConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(source, issuesOf(parsed.error));
+  const file: GatewayConfigFile = parsed.data;
+  const problems: string[] = [];
+
+  const providers = new Map<string, ResolvedProvider>();
+  for (const [id, settings] of Object.entries(file.providers ?? {})) {
+    const family = providerFamily(id, settings);
+    if (!family) {
+      problems.push(
+        `providers.${id}.type: must be one of bedrock, gemini, openai-compatible, echo (or use one of those as the key)`
+      );
+      continue;
+    }
+    const check = FAMILY_SCHEMAS[family].safeParse(settings);
+    if (!check.success) {
+      problems.push(...issuesOf(check.error, ['providers', id]));
+      continue;
+    }
+    providers.set(id, resolveProvider(id, family, settings, env));
+  }
+
+  const models: ModelConfig[] = [];
+  const seenIds = new Set<string>();
+  (file.models ?? []).forEach((m, i) => {
+    const provider = providers.get(m.provider);
+    if (!provider) {
+      // Don't report twice when the provider entry itself was invalid.
+      if (!problems.some((p) => p.startsWith(`providers.${m.provider}.`))) {
+        problems.push(
+          `models[${i}].provider: unknown provider ${JSON.stringify(m.provider)} (known: ${[...providers.keys()].join(', ') || 'none'})`
+        );
+      }
+      return;
+    }
+    if (seenIds.has(m.id)) {
+      problems.push(`models[${i}].id: duplicate model id ${JSON.stringify(m.id)}`);
+    }
+    seenIds.add(m.id);
+    models.push(resolveModel(m, provider));
+  });
+  // Aliases may be shared (a model group) but must not shadow another model's id.
+  const ids = new Set(models.map((m) => m.id));
+  (file.models ?? []).forEach((m, i) => {
+    (m.aliases ?? []).forEach((a, j) => {
+      if (ids.has(a) && a !== m.id) {
+        problems.push(
+          `models[${i}].aliases[${j}]: alias ${JSON.stringify(a)} is another model's id`
+        );
+      }
+    });
+  });
+
+  const tenants: ResolvedTenant[] = [];
+  const tenantIds = new Set<string>();
+  const keyOwners = new Map<string, string>();
+  (file.tenants ?? []).forEach((t, i) => {
+    if (tenantIds.has(t.id)) problems.push(`tenants[${i}].id: duplicate tenant id ${JSON.stringify(t.id)}`);
+    tenantIds.add(t.id);
+    const keyHashes = [
+      ...(t.apiKeys ?? []).map(hashApiKey),
+      ...(t.apiKeyHashes ?? []),
+    ];
+    for (const h of keyHashes) {
+      const owner = keyOwners.get(h);
+      if (owner && owner !== t.id)
+        problems.push(`tenants[${i}].apiKeys: a key is also used by tenant ${owner}`);
+      keyOwners.set(h, t.id);
+    }
+    let allowedModels: string[] | undefined;
+    if (t.allowedModels) {
+      allowedModels = [];
+      t.allowedModels.forEach((name, j) => {
+        const matched = models.filter(
+          (m) => m.id === name || m.aliases.includes(name)
+        );
+        if (matched.length === 0)
+          problems.push(`tenants[${i}].allowedModels[${j}]: unknown model ${JSON.stringify(name)}`);
+        for (const m of matched) allowedModels!.push(m.id);
+      });
+    }
+    tenants.push({
+      id: t.id,
+      keyHashes,
+      tier: t.tier,
+      allowedModels,
+      budgets: t.budgets ?? {},
+      limits: t.limits ?? {},
+    });
+  });
+
+  if (problems.length > 0) throw new ConfigError(source, problems);
+
+  const r = file.routing ?? {};
+  const weights = {
+    low: r.weights?.low ?? DEFAULT_ROUTING_SETTINGS.weights.low,
+    standard: r.weights?.standard ?? DEFAULT_ROUTING_SETTINGS.weights.standard,
+    premium: r.weights?.premium ?? DEFAULT_ROUTING_SETTINGS.weights.premium,
+  };
+  return {
+    providers: [...providers.values()],
+    models,
+    tenants,
+    routing: {
+      defaultTier: r.defaultTier ?? 'standard',
+      defaultDomain: r.defaultDomain ?? 'general',
+      slaMs: {
+        low: r.slaMs?.low ?? DEFAULT_TIER_SLA_MS.low,
+        standard: r.slaMs?.standard ?? DEFAULT_TIER_SLA_MS.standard,
+        premium: r.slaMs?.premium ?? DEFAULT_TIER_SLA_MS.premium,
+      },
+      settings: {
+        ...DEFAULT_ROUTING_SETTINGS,
+        weights,
+        banditWeight: r.banditWeight ?? DEFAULT_ROUTING_SETTINGS.banditWeight,
+        maxFallbacks: r.maxFallbacks ?? DEFAULT_ROUTING_SETTINGS.maxFallbacks,
+      },
+      latencyEwmaAlpha: r.latencyEwmaAlpha ?? 0.2,
+    },
+    server: {
+      maxBodyBytes: file.server?.maxBodyBytes ?? 1_048_576,
+      keepAliveMs: file.server?.keepAliveMs ?? 15_000,
+    },
+  };
+}
+
+/**
+ * The configuration used when no file is given: every provider family whose
+ * credentials are present in the environment, with well-known models, plus
+ * the local `echo` model (never part of an AWS deployment) and one local
+ * tenant whose key is `GATEWAY_API_KEY` or the documented dev key.
+ */
+export function defaultConfigFile(
+  env: NodeJS.ProcessEnv = process.env
+): GatewayConfigFile {
+  const providers: NonNullable<GatewayConfigFile['providers']> = {};
+  const models: NonNullable<GatewayConfigFile['models']> = [];
+  const hasAws = Boolean(
+    env.AWS_ACCESS_KEY_ID ||
+      env.AWS_PROFILE ||
+      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+      env.AWS_WEB_IDENTITY_TOKEN_FILE
+  );
+  if (hasAws) {
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    const geo = region.startsWith('eu-') ? 'eu' : region.startsWith('ap-') ? 'apac' : 'us';
+    providers.bedrock = { region };
+    models.push(
+      {
+        id: 'claude-sonnet',
+        provider: 'bedrock',
+        providerModelId: `${geo}.anthropic.claude-sonnet-4-20250514-v1:0`,
+        capabilities: ['tools', 'streaming'],
+        contextWindow: 200_000,
+        maxOutputTokens: 8192,
+        pricing: { inputPer1M: 3, outputPer1M: 15 },
+        domains: ['legal', 'medical', 'code'],
+        quality: 0.9,
+        expectedLatencyMs: 1500,
+      },
+      {
+        id: 'nova-lite',
+        provider: 'bedrock',
+        providerModelId: `${geo}.amazon.nova-lite-v1:0`,
+        capabilities: ['tools', 'streaming'],
+        contextWindow: 300_000,
+        maxOutputTokens: 5000,
+        pricing: { inputPer1M: 0.06, outputPer1M: 0.24 },
+        quality: 0.6,
+        expectedLatencyMs: 700,
+      }
+    );
+  }
+  if (env.GEMINI_API_KEY) {
+    providers.gemini = { apiKeyEnv: 'GEMINI_API_KEY' };
+    models.push({
+      id: 'gemini-flash',
+      provider: 'gemini',
+      providerModelId: 'gemini-2.5-flash',
+      capabilities: ['tools', 'streaming', 'json_mode'],
+      contextWindow: 1_048_576,
+      maxOutputTokens: 8192,
+      pricing: { inputPer1M: 0.3, outputPer1M: 2.5 },
+      domains: ['code'],
+      quality: 0.75,
+      expectedLatencyMs: 800,
+    });
+  }
+  if (env.LLAMA_API_KEY) {
+    providers['openai-compatible'] = {
+      baseUrl: 'https://api.llama.com/compat/v1',
+      apiKeyEnv: 'LLAMA_API_KEY',
+    };
+    models.push({
+      id: 'llama-maverick',
+      provider: 'openai-compatible',
+      providerModelId: 'Llama-4-Maverick-17B-128E-Instruct-FP8',
+      capabilities: ['tools', 'streaming'],
+      contextWindow: 128_000,
+      maxOutputTokens: 4096,
+      pricing: { inputPer1M: 0.2, outputPer1M: 0.6 },
+      quality: 0.7,
+      expectedLatencyMs: 900,
+    });
+  }
+  const onlyEcho = models.length === 0;
+  providers.echo = { type: 'echo' };
+  models.push({
+    id: 'echo',
+    provider: 'echo',
+    providerModelId: 'echo',
+    aliases: ['local-echo'],
+    capabilities: ['tools', 'streaming'],
+    contextWindow: 1_000_000,
+    maxOutputTokens: 100_000,
+    pricing: { inputPer1M: 0, outputPer1M: 0 },
+    quality: 0.01,
+    expectedLatencyMs: 1,
+    // Smoke-test model: picked by `auto` only when no real provider is live.
+    autoRoute: onlyEcho,
+  });
+  return {
+    providers,
+    models,
+    tenants: [
+      {
+        id: 'local',
+        apiKeys: [env.GATEWAY_API_KEY || DEFAULT_LOCAL_API_KEY],
+        tier: 'standard',
+      },
+    ],
+  };
+}

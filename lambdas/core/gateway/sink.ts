@@ -1,0 +1,32 @@
+/**
+ * The HTTP response as the core sees it. The router handler implements it
+ * over the Lambda response stream (real on AWS, emulated locally), so the
+ * core never touches a host API.
+ */
+export interface ResponseSink {
+  /** Sends a complete response (status, headers and body at once). */
+  send(status: number, headers: Record<string, string>, body: string): void;
+  /** Starts a streamed response; headers are final from here on. */
+  start(status: number, headers: Record<string, string>): void;
+  /**
+   * Writes to a started stream. Returns a promise when the client is slower
+   * than the upstream (backpressure): await it before pulling more.
+   */
+  write(chunk: string): undefined | Promise<void>;
+  /** Ends a started stream. */
+  end(): void;
+  /** Aborts when the client goes away. */
+  readonly signal: AbortSignal;
+}
+
+/** Standard JSON response headers. */
+export const JSON_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'application/json',
+};
+
+/** Standard SSE response headers (proxies must not buffer). */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+};

@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { parseChatRequest } from '../core/api/chat-request';
+import { badRequest, GatewayError, toGatewayError } from '../core/api/errors';
+import type { ResolvedProvider, ResolvedTenant } from '../core/config/load';
+import { ChatService, type ChatServiceDeps } from '../core/gateway/chat-service';
+import {
+  healthJson,
+  listModelsJson,
+  routeDecisionJson,
+  statsJson,
+} from '../core/gateway/endpoints';
+import { planRoute } from '../core/gateway/plan';
+import { JSON_HEADERS, type ResponseSink } from '../core/gateway/sink';
+import type { TenantDirectory } from '../core/tenants/directory';
+
+/** Everything the router needs; built once per container (AWS) or process (local). */
+export interface RouterDeps extends ChatServiceDeps {
+  readonly tenants: TenantDirectory;
+  readonly providers: readonly ResolvedProvider[];
+  /** Largest accepted body in bytes (413 beyond). */
+  readonly maxBodyBytes: number;
+  readonly startedAt: number;
+}
+
+/** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
+export type RouterApp = (event: APIGatewayProxyEvent, sink: ResponseSink) => Promise<void>;
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Lower-cased single-value headers (API Gateway keeps the client's casing). */
+function lowerHeaders(event: APIGatewayProxyEvent): Record<string, string> {
+  const out: Record<string, string> = {};
+  const h = event.headers;
+  if (h) for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k.toLowerCase()] = v;
+  }
+  return out;
+}
+
+function bodyText(event: APIGatewayProxyEvent): string {
+  if (event.body == null) return '';
+  return event.isBase64Encoded
+    ? Buffer.from(event.body, 'base64').toString('utf8')
+    : event.body;
+}
+
+function bearer(headers: Record<string, string>): string | undefined {
+  const auth = headers.authorization;
+  if (auth) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    return m ? m[1] : undefined;
+  }
+  return headers['x-api-key'] || undefined;
+}
+
+/**
+ * Builds the router: the one code path both hosts (Lambda and the local
+ * server) run. Every failure becomes an OpenAI-shaped JSON error; nothing
+ * below here writes to the host directly.
+ */
+export function createRouterApp(deps: RouterDeps): RouterApp {
+  const chat = new ChatService(deps);
+  const now = deps.now ?? Date.now;
+
+  const sendJson = (
+    sink: ResponseSink,
+    status: number,
+    body: unknown,
+    headers: Record<string, string>
+  ): void => {
+    sink.send(status, { ...JSON_HEADERS, ...headers }, JSON.stringify(body));
+  };
+
+  const authenticate = async (
+    headers: Record<string, string>
+  ): Promise<ResolvedTenant> => {
+    const key = bearer(headers);
+    if (!key) {
+      throw new GatewayError(
+        401,
+        'authentication_error',
+        'missing_api_key',
+        'missing API key: send Authorization: Bearer <key>'
+      );
+    }
+    const tenant = await deps.tenants.authenticate(key);
+    if (!tenant) {
+      throw new GatewayError(401, 'authentication_error', 'invalid_api_key', 'invalid API key');
+    }
+    return tenant;
+  };
+
+  const readJson = (event: APIGatewayProxyEvent): unknown => {
+    const text = bodyText(event);
+    if (Buffer.byteLength(text) > deps.maxBodyBytes) {
+      throw new GatewayError(
+        413,
+        'invalid_request_error',
+        'request_too_large',
+        `request body exceeds ${deps.maxBodyBytes} bytes`
+      );
+    }
+    if (text.length === 0) throw badRequest('the request body is empty', null, 'invalid_json');
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw badRequest('the request body is not valid JSON', null, 'invalid_json');
+    }
+  };
+
+  return async (event, sink) => {
+    const headers = lowerHeaders(event);
+    const incomingId = headers['x-request-id'];
+    const requestId =
+      incomingId && REQUEST_ID_RE.test(incomingId)
+        ? incomingId
+        : (event.requestContext?.requestId ?? randomUUID());
+    const idHeader = { 'x-request-id': requestId };
+    const method = event.httpMethod;
+    const path = event.path.length > 1 ? event.path.replace(/\/+$/, '') : event.path;
+    try {
+      switch (path) {
+        case '/v1/chat/completions': {
+          requireMethod(method, 'POST');
+          const tenant = await authenticate(headers);
+          const request = parseChatRequest(readJson(event));
+          await chat.handle({ request, tenant, requestId, sink });
+          return;
+        }
+        case '/v1/route': {
+          requireMethod(method, 'POST');
+          const tenant = await authenticate(headers);
+          const request = parseChatRequest(readJson(event));
+          const plan = planRoute(request, tenant, deps);
+          sendJson(sink, 200, routeDecisionJson(plan), idHeader);
+          return;
+        }
+        case '/v1/models': {
+          requireMethod(method, 'GET');
+          const tenant = await authenticate(headers);
+          sendJson(sink, 200, listModelsJson(deps.catalog.list(), tenant), idHeader);
+          return;
+        }
+        case '/v1/stats': {
+          requireMethod(method, 'GET');
+          await authenticate(headers);
+          sendJson(
+            sink,
+            200,
+            statsJson(deps.catalog.list(), deps.latency, deps.bandit),
+            idHeader
+          );
+          return;
+        }
+        case '/health': {
+          requireMethod(method, 'GET');
+          sendJson(sink, 200, healthJson(deps.providers, deps.startedAt, now()), idHeader);
+          return;
+        }
+        case '/metrics': {
+          requireMethod(method, 'GET');
+          if (!deps.metrics.render) {
+            throw new GatewayError(
+              404,
+              'not_found_error',
+              'not_found',
+              'metrics are published to CloudWatch on AWS, not served here'
+            );
+          }
+          const { contentType, body } = await deps.metrics.render();
+          sink.send(200, { 'content-type': contentType }, body);
+          return;
+        }
+        default:
+          throw new GatewayError(
+            404,
+            'not_found_error',
+            'not_found',
+            `unknown route ${method} ${path}`
+          );
+      }
+    } catch (err) {
+      const gw = toGatewayError(err);
+      if (gw.status >= 500 && gw.code === 'internal_error') {
+        deps.log.error('unhandled error', {
+          requestId,
+          path,
+          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+          stack: err instanceof Error ? err.stack : undefined,
+        });
+      }
+      if (sink.signal.aborted) return;
+      sendJson(sink, gw.status, gw.toBody(), { ...gw.headers, ...idHeader });
+    }
+  };
+}
+
+function requireMethod(actual: string, expected: string): void {
+  if (actual !== expected) {
+    throw new GatewayError(
+      405,
+      'invalid_request_error',
+      'method_not_allowed',
+      `method ${actual} not allowed here; use ${expected}`
+    );
+  }
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { GatewayError } from '../lambdas/core/api/errors';
+import type { StreamingHandler } from '../lambdas/router/lambda-stream';
+import { LocalResponseStream } from './awslambda-emulator';
+
+/** Options of the local host. */
+export interface LocalServerOptions {
+  readonly handler: StreamingHandler;
+  /** Defaults to 127.0.0.1: the local gateway is never exposed by default. */
+  readonly host?: string;
+  /** 0 = ephemeral. */
+  readonly port?: number;
+  /** Bodies above this are refused with 413 before they are buffered. */
+  readonly maxBodyBytes: number;
+}
+
+/** A running local gateway. */
+export interface LocalServer {
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the API Gateway REST proxy event (`{proxy+}` resource) that the
+ * router Lambda receives for this request.
+ */
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  body: string | null,
+  requestId: string
+): APIGatewayProxyEvent {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    const values = Array.isArray(v) ? v : [v];
+    headers[k] = values[values.length - 1]!;
+    multiValueHeaders[k] = values;
+  }
+  let query: Record<string, string> | null = null;
+  let multiQuery: Record<string, string[]> | null = null;
+  for (const [k, v] of url.searchParams) {
+    query ??= {};
+    multiQuery ??= {};
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const method = req.method ?? 'GET';
+  const path = url.pathname;
+  return {
+    resource: '/{proxy+}',
+    path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: query,
+    multiValueQueryStringParameters: multiQuery,
+    pathParameters: { proxy: path.slice(1) },
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      authorizer: undefined,
+      protocol: `HTTP/${req.httpVersion}`,
+      httpMethod: method,
+      path: `/local${path}`,
+      stage: 'local',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: '/{proxy+}',
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        user: null,
+        userAgent: headers['user-agent'] ?? null,
+        userArn: null,
+      },
+    },
+  };
+}
+
+function localContext(requestId: string, deadline: number): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'ai-gateway-router-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:ai-gateway-router-local',
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function refuse(res: ServerResponse, err: GatewayError): void {
+  const body = JSON.stringify(err.toBody());
+  res.writeHead(err.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  res.end(body);
+}
+
+/**
+ * Starts the local host: a Node HTTP server that turns each request into the
+ * API Gateway event and feeds the same streaming handler the Lambda runs.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const { handler, maxBodyBytes } = options;
+  const server = createServer((req, res) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBodyBytes) {
+      refuse(
+        res,
+        new GatewayError(413, 'invalid_request_error', 'request_too_large', `request body exceeds ${maxBodyBytes} bytes`)
+      );
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (c: Buffer) => {
+      if (refused) return;
+      size += c.length;
+      if (size > maxBodyBytes) {
+        refused = true;
+        refuse(
+          res,
+          new GatewayError(413, 'invalid_request_error', 'request_too_large', `request body exceeds ${maxBodyBytes} bytes`)
+        );
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (refused) return;
+      const body = chunks.length === 0 ? null : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      const requestId = randomUUID();
+      const stream = new LocalResponseStream(res);
+      const event = toApiGatewayEvent(req, body, requestId);
+      handler(event, stream, localContext(requestId, Date.now() + 900_000)).then(
+        () => {
+          if (!stream.writableEnded && !stream.destroyed) stream.end();
+        },
+        () => {
+          if (!res.headersSent) {
+            refuse(res, new GatewayError(500, 'server_error', 'internal_error', 'the gateway failed to handle the request'));
+          } else res.destroy();
+        }
+      );
+    });
+    req.on('error', () => res.destroy());
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
