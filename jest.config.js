@@ -9,6 +9,10 @@ module.exports = {
   // ESM-only dependencies (Node loads them via require(esm); Jest's module
   // runtime can't before Node 24.9), so swc turns them into CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(eventsource-parser)/)'],
+  // Its package exports only ESM for locale files; the CJS twin sits beside it.
+  moduleNameMapper: {
+    '^zod/v4/locales/en\\.js$': '<rootDir>/node_modules/zod/v4/locales/en.cjs',
+  },
   setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
   // Two cores in CI: keep workers bounded so loopback servers don't starve.
   maxWorkers: process.env.CI ? 2 : '50%',

@@ -1,4 +1,6 @@
-import { type ZodError, z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
+import * as z from 'zod/mini';
+import './zod-locale';
 import type {
   ChatMessage,
   ChatRequest,
@@ -21,45 +23,64 @@ const textPart = z.strictObject({
 });
 
 /** Content as string or an array of text parts (images are not supported yet). */
-const textContent = z.union([z.string(), z.array(textPart).min(1)]);
+const textContent = z.union([
+  z.string(),
+  z.array(textPart).check(z.minLength(1)),
+]);
 
 const toolCallSchema = z.strictObject({
-  id: z.string().min(1).max(256),
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
   type: z.literal('function'),
   function: z.strictObject({
-    name: z.string().min(1).max(128),
+    name: z.string().check(z.minLength(1), z.maxLength(128)),
     arguments: z.string(),
   }),
 });
 
-const nameField = z.string().min(1).max(64).optional();
+const nameField = z.optional(z.string().check(z.minLength(1), z.maxLength(64)));
 
 const messageSchema = z.discriminatedUnion('role', [
-  z.strictObject({ role: z.literal('system'), content: textContent, name: nameField }),
-  z.strictObject({ role: z.literal('developer'), content: textContent, name: nameField }),
-  z.strictObject({ role: z.literal('user'), content: textContent, name: nameField }),
+  z.strictObject({
+    role: z.literal('system'),
+    content: textContent,
+    name: nameField,
+  }),
+  z.strictObject({
+    role: z.literal('developer'),
+    content: textContent,
+    name: nameField,
+  }),
+  z.strictObject({
+    role: z.literal('user'),
+    content: textContent,
+    name: nameField,
+  }),
   z.strictObject({
     role: z.literal('assistant'),
-    content: z
-      .union([
-        z.string(),
-        z.array(
-          z.union([
-            textPart,
-            z.strictObject({ type: z.literal('refusal'), refusal: z.string() }),
-          ])
-        ),
-      ])
-      .nullable()
-      .optional(),
+    content: z.optional(
+      z.nullable(
+        z.union([
+          z.string(),
+          z.array(
+            z.union([
+              textPart,
+              z.strictObject({
+                type: z.literal('refusal'),
+                refusal: z.string(),
+              }),
+            ])
+          ),
+        ])
+      )
+    ),
     name: nameField,
-    refusal: z.string().nullable().optional(),
-    tool_calls: z.array(toolCallSchema).optional(),
+    refusal: z.optional(z.nullable(z.string())),
+    tool_calls: z.optional(z.array(toolCallSchema)),
   }),
   z.strictObject({
     role: z.literal('tool'),
     content: textContent,
-    tool_call_id: z.string().min(1).max(256),
+    tool_call_id: z.string().check(z.minLength(1), z.maxLength(256)),
   }),
 ]);
 
@@ -70,10 +91,15 @@ const toolSchema = z.strictObject({
   function: z.strictObject({
     name: z
       .string()
-      .regex(functionNameRe, 'must be 1-64 characters of a-z, A-Z, 0-9, _ or -'),
-    description: z.string().max(8192).optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
-    strict: z.boolean().nullable().optional(),
+      .check(
+        z.regex(
+          functionNameRe,
+          'must be 1-64 characters of a-z, A-Z, 0-9, _ or -'
+        )
+      ),
+    description: z.optional(z.string().check(z.maxLength(8192))),
+    parameters: z.optional(z.record(z.string(), z.unknown())),
+    strict: z.optional(z.nullable(z.boolean())),
   }),
 });
 
@@ -81,52 +107,72 @@ const toolChoiceSchema = z.union([
   z.enum(['auto', 'none', 'required']),
   z.strictObject({
     type: z.literal('function'),
-    function: z.strictObject({ name: z.string().min(1) }),
+    function: z.strictObject({ name: z.string().check(z.minLength(1)) }),
   }),
 ]);
 
 const routingSchema = z.strictObject({
-  domain: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, _ or -')
-    .optional(),
-  budget_tier: z.enum(['low', 'standard', 'premium']).optional(),
-  max_latency_ms: z.number().int().min(1).max(900_000).optional(),
-  region: z.enum(['eu', 'any']).optional(),
-  providers: z.array(z.string().min(1).max(64)).min(1).max(16).optional(),
+  domain: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[a-z0-9][a-z0-9_-]{0,63}$/,
+          'must be lower-case letters, digits, _ or -'
+        )
+      )
+  ),
+  budget_tier: z.optional(z.enum(['low', 'standard', 'premium'])),
+  max_latency_ms: z.optional(z.int().check(z.gte(1), z.lte(900_000))),
+  region: z.optional(z.enum(['eu', 'any'])),
+  providers: z.optional(
+    z
+      .array(z.string().check(z.minLength(1), z.maxLength(64)))
+      .check(z.minLength(1), z.maxLength(16))
+  ),
 });
 
+/** Optional and nullable, as the SDK sends unset fields either way. */
+const opt = <T extends ZodMiniType>(schema: T) =>
+  z.optional(z.nullable(schema));
+
 const chatRequestSchema = z.strictObject({
-  model: z.string().min(1).max(256),
-  messages: z.array(messageSchema).min(1, 'must contain at least one message').max(2048),
-  max_tokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
-  max_completion_tokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
-  temperature: z.number().min(0).max(2).nullable().optional(),
-  top_p: z.number().gt(0).max(1).nullable().optional(),
-  stop: z
-    .union([z.string().min(1), z.array(z.string().min(1)).max(4)])
-    .nullable()
-    .optional(),
-  user: z.string().max(256).optional(),
-  tools: z.array(toolSchema).max(128).optional(),
-  tool_choice: toolChoiceSchema.optional(),
-  parallel_tool_calls: z.boolean().optional(),
-  stream: z.boolean().nullable().optional(),
-  stream_options: z
-    .strictObject({ include_usage: z.boolean().optional() })
-    .nullable()
-    .optional(),
-  response_format: z
-    .strictObject({ type: z.enum(['text', 'json_object']) })
-    .optional(),
-  seed: z.number().int().nullable().optional(),
-  n: z.literal(1, 'only n=1 is supported').nullable().optional(),
-  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
-  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
-  logprobs: z.literal(false, 'logprobs are not supported').nullable().optional(),
-  metadata: z.record(z.string(), z.string()).nullable().optional(),
-  store: z.boolean().nullable().optional(),
-  routing: routingSchema.optional(),
+  model: z.string().check(z.minLength(1), z.maxLength(256)),
+  messages: z
+    .array(messageSchema)
+    .check(
+      z.minLength(1, 'must contain at least one message'),
+      z.maxLength(2048)
+    ),
+  max_tokens: opt(z.int().check(z.gte(1), z.lte(1_000_000))),
+  max_completion_tokens: opt(z.int().check(z.gte(1), z.lte(1_000_000))),
+  temperature: opt(z.number().check(z.gte(0), z.lte(2))),
+  top_p: opt(z.number().check(z.gt(0), z.lte(1))),
+  stop: opt(
+    z.union([
+      z.string().check(z.minLength(1)),
+      z.array(z.string().check(z.minLength(1))).check(z.maxLength(4)),
+    ])
+  ),
+  user: z.optional(z.string().check(z.maxLength(256))),
+  tools: z.optional(z.array(toolSchema).check(z.maxLength(128))),
+  tool_choice: z.optional(toolChoiceSchema),
+  parallel_tool_calls: z.optional(z.boolean()),
+  stream: opt(z.boolean()),
+  stream_options: opt(
+    z.strictObject({ include_usage: z.optional(z.boolean()) })
+  ),
+  response_format: z.optional(
+    z.strictObject({ type: z.enum(['text', 'json_object']) })
+  ),
+  seed: opt(z.int()),
+  n: opt(z.literal(1, 'only n=1 is supported')),
+  presence_penalty: opt(z.number().check(z.gte(-2), z.lte(2))),
+  frequency_penalty: opt(z.number().check(z.gte(-2), z.lte(2))),
+  logprobs: opt(z.literal(false, 'logprobs are not supported')),
+  metadata: opt(z.record(z.string(), z.string())),
+  store: opt(z.boolean()),
+  routing: z.optional(routingSchema),
 });
 
 type RawChatRequest = z.infer<typeof chatRequestSchema>;
@@ -143,7 +189,9 @@ export function formatParam(path: readonly PropertyKey[]): string | null {
 }
 
 /** Turns the first zod issue into a 400 naming the field. */
-export function zodToGatewayError(error: ZodError): GatewayError {
+export function zodToGatewayError(error: {
+  readonly issues: readonly z.core.$ZodIssue[];
+}): GatewayError {
   const issue = error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
@@ -161,7 +209,11 @@ export function zodToGatewayError(error: ZodError): GatewayError {
       const inner = branch[0];
       if (inner && inner.code !== 'invalid_type') {
         const p = formatParam([...issue.path, ...inner.path]);
-        return badRequest(`${p ?? 'body'}: ${inner.message}`, p, 'invalid_value');
+        return badRequest(
+          `${p ?? 'body'}: ${inner.message}`,
+          p,
+          'invalid_value'
+        );
       }
     }
   }
@@ -206,7 +258,9 @@ function normaliseMessages(raw: RawChatRequest['messages']): ChatMessage[] {
           : undefined;
         if (toolCalls) for (const c of toolCalls) seenToolCallIds.add(c.id);
         const content =
-          m.content == null ? null : joinText(m.content) || (toolCalls ? null : '');
+          m.content == null
+            ? null
+            : joinText(m.content) || (toolCalls ? null : '');
         if (content === null && !toolCalls) {
           throw badRequest(
             `messages[${i}]: an assistant message needs content or tool_calls`,
@@ -296,7 +350,11 @@ function rejectNonTextParts(messages: unknown): void {
  */
 export function parseChatRequest(body: unknown): ChatRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw badRequest('the request body must be a JSON object', null, 'invalid_json');
+    throw badRequest(
+      'the request body must be a JSON object',
+      null,
+      'invalid_json'
+    );
   }
   rejectNonTextParts((body as { messages?: unknown }).messages);
   const parsed = chatRequestSchema.safeParse(body);
@@ -312,7 +370,8 @@ export function parseChatRequest(body: unknown): ChatRequest {
   const tools = r.tools?.length ? (r.tools as ToolDefinition[]) : undefined;
   checkTools(tools, r.tool_choice);
   const maxTokens = r.max_completion_tokens ?? r.max_tokens ?? undefined;
-  const stop = r.stop == null ? undefined : typeof r.stop === 'string' ? [r.stop] : r.stop;
+  const stop =
+    r.stop == null ? undefined : typeof r.stop === 'string' ? [r.stop] : r.stop;
   const routing = r.routing ?? {};
   return {
     model: r.model,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { formatParam } from '../api/chat-request';
 import {
   DEFAULT_ROUTING_SETTINGS,
@@ -60,7 +60,10 @@ export interface ResolvedTenant {
   readonly tier?: BudgetTier;
   /** Model ids (aliases resolved); undefined = all. */
   readonly allowedModels?: readonly string[];
-  readonly budgets: { readonly dailyUsd?: number; readonly monthlyUsd?: number };
+  readonly budgets: {
+    readonly dailyUsd?: number;
+    readonly monthlyUsd?: number;
+  };
   readonly limits: {
     readonly requestsPerMinute?: number;
     readonly tokensPerDay?: number;
@@ -83,7 +86,10 @@ export interface GatewayConfig {
   readonly models: readonly ModelConfig[];
   readonly tenants: readonly ResolvedTenant[];
   readonly routing: ResolvedRouting;
-  readonly server: { readonly maxBodyBytes: number; readonly keepAliveMs: number };
+  readonly server: {
+    readonly maxBodyBytes: number;
+    readonly keepAliveMs: number;
+  };
 }
 
 /** Default credential env vars per family. */
@@ -102,7 +108,7 @@ const FAMILIES = new Set<ProviderType>([
   'echo',
 ]);
 
-const FAMILY_SCHEMAS: Record<ProviderType, z.ZodType> = {
+const FAMILY_SCHEMAS: Record<ProviderType, z.ZodMiniType> = {
   bedrock: bedrockProviderSchema,
   gemini: geminiProviderSchema,
   'openai-compatible': openAICompatibleProviderSchema,
@@ -114,7 +120,10 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-function issuesOf(error: z.ZodError, prefix: PropertyKey[] = []): string[] {
+function issuesOf(
+  error: { readonly issues: readonly z.core.$ZodIssue[] },
+  prefix: PropertyKey[] = []
+): string[] {
   return error.issues.map((i) => {
     const path = [...prefix, ...i.path];
     const extra =
@@ -128,7 +137,8 @@ function providerFamily(
   raw: Record<string, unknown>
 ): ProviderType | undefined {
   const t = raw.type;
-  if (typeof t === 'string') return FAMILIES.has(t as ProviderType) ? (t as ProviderType) : undefined;
+  if (typeof t === 'string')
+    return FAMILIES.has(t as ProviderType) ? (t as ProviderType) : undefined;
   return FAMILIES.has(id as ProviderType) ? (id as ProviderType) : undefined;
 }
 
@@ -272,7 +282,9 @@ export function resolveConfig(
       return;
     }
     if (seenIds.has(m.id)) {
-      problems.push(`models[${i}].id: duplicate model id ${JSON.stringify(m.id)}`);
+      problems.push(
+        `models[${i}].id: duplicate model id ${JSON.stringify(m.id)}`
+      );
     }
     seenIds.add(m.id);
     models.push(resolveModel(m, provider));
@@ -293,7 +305,10 @@ export function resolveConfig(
   const tenantIds = new Set<string>();
   const keyOwners = new Map<string, string>();
   (file.tenants ?? []).forEach((t, i) => {
-    if (tenantIds.has(t.id)) problems.push(`tenants[${i}].id: duplicate tenant id ${JSON.stringify(t.id)}`);
+    if (tenantIds.has(t.id))
+      problems.push(
+        `tenants[${i}].id: duplicate tenant id ${JSON.stringify(t.id)}`
+      );
     tenantIds.add(t.id);
     const keyHashes = [
       ...(t.apiKeys ?? []).map(hashApiKey),
@@ -302,7 +317,9 @@ export function resolveConfig(
     for (const h of keyHashes) {
       const owner = keyOwners.get(h);
       if (owner && owner !== t.id)
-        problems.push(`tenants[${i}].apiKeys: a key is also used by tenant ${owner}`);
+        problems.push(
+          `tenants[${i}].apiKeys: a key is also used by tenant ${owner}`
+        );
       keyOwners.set(h, t.id);
     }
     let allowedModels: string[] | undefined;
@@ -313,7 +330,9 @@ export function resolveConfig(
           (m) => m.id === name || m.aliases.includes(name)
         );
         if (matched.length === 0)
-          problems.push(`tenants[${i}].allowedModels[${j}]: unknown model ${JSON.stringify(name)}`);
+          problems.push(
+            `tenants[${i}].allowedModels[${j}]: unknown model ${JSON.stringify(name)}`
+          );
         for (const m of matched) allowedModels!.push(m.id);
       });
     }
@@ -381,7 +400,11 @@ export function defaultConfigFile(
   );
   if (hasAws) {
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    const geo = region.startsWith('eu-') ? 'eu' : region.startsWith('ap-') ? 'apac' : 'us';
+    const geo = region.startsWith('eu-')
+      ? 'eu'
+      : region.startsWith('ap-')
+        ? 'apac'
+        : 'us';
     providers.bedrock = { region };
     models.push(
       {

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../api/zod-locale';
 
 /**
  * The gateway configuration file (`GATEWAY_CONFIG`). A public contract:
@@ -6,59 +7,65 @@ import { z } from 'zod';
  * Every field is documented in README.md ("Configuration").
  */
 
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: 'must be an http(s) URL',
+});
 
 const envVarName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+  .check(
+    z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+  );
+
+const posInt = z.int().check(z.gt(0));
+const nonNeg = z.number().check(z.gte(0));
+const nonEmpty = z.string().check(z.minLength(1));
 
 /** Bedrock Runtime provider instance. */
 export const bedrockProviderSchema = z.strictObject({
-  type: z.literal('bedrock').optional(),
+  type: z.optional(z.literal('bedrock')),
   /** AWS region of the Bedrock Runtime endpoint. */
-  region: z.string().min(1).optional(),
+  region: z.optional(nonEmpty),
   /** Endpoint override (fakes, VPC endpoints). Also `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`. */
-  endpoint: httpUrl.optional(),
+  endpoint: z.optional(httpUrl),
   /** Per-attempt timeout in ms. */
-  timeoutMs: z.number().int().positive().optional(),
-  enabled: z.boolean().optional(),
+  timeoutMs: z.optional(posInt),
+  enabled: z.optional(z.boolean()),
 });
 
 /** Google Gemini provider instance (Generative Language API or Vertex AI). */
 export const geminiProviderSchema = z.strictObject({
-  type: z.literal('gemini').optional(),
+  type: z.optional(z.literal('gemini')),
   /** `api` = generativelanguage.googleapis.com with an API key; `vertex` = Vertex AI with an OAuth token. */
-  mode: z.enum(['api', 'vertex']).optional(),
-  baseUrl: httpUrl.optional(),
+  mode: z.optional(z.enum(['api', 'vertex'])),
+  baseUrl: z.optional(httpUrl),
   /** Env var holding the API key (api mode) or access token (vertex mode). */
-  apiKeyEnv: envVarName.optional(),
+  apiKeyEnv: z.optional(envVarName),
   /** Vertex AI project and location (vertex mode). */
-  project: z.string().min(1).optional(),
-  location: z.string().min(1).optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  enabled: z.boolean().optional(),
+  project: z.optional(nonEmpty),
+  location: z.optional(nonEmpty),
+  timeoutMs: z.optional(posInt),
+  enabled: z.optional(z.boolean()),
 });
 
 /** Any OpenAI Chat Completions endpoint (Meta Llama API, vLLM, Ollama...). */
 export const openAICompatibleProviderSchema = z.strictObject({
-  type: z.literal('openai-compatible').optional(),
-  baseUrl: httpUrl.optional(),
-  apiKeyEnv: envVarName.optional(),
+  type: z.optional(z.literal('openai-compatible')),
+  baseUrl: z.optional(httpUrl),
+  apiKeyEnv: z.optional(envVarName),
   /** Extra headers sent upstream (never secrets: use apiKeyEnv for those). */
-  headers: z.record(z.string(), z.string()).optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  enabled: z.boolean().optional(),
+  headers: z.optional(z.record(z.string(), z.string())),
+  timeoutMs: z.optional(posInt),
+  enabled: z.optional(z.boolean()),
 });
 
 /** The local-only echo provider used for smoke tests. */
 export const echoProviderSchema = z.strictObject({
   type: z.literal('echo'),
   /** Artificial latency per reply, ms. */
-  latencyMs: z.number().int().nonnegative().optional(),
-  enabled: z.boolean().optional(),
+  latencyMs: z.optional(z.int().check(z.gte(0))),
+  enabled: z.optional(z.boolean()),
 });
 
 /**
@@ -78,124 +85,129 @@ export const capabilitySchema = z.enum([
 
 export const budgetTierSchema = z.enum(['low', 'standard', 'premium']);
 
-const modelIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(
+const modelIdSchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(128),
+  z.regex(
     /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/,
     'may contain letters, digits and . _ : / @ -'
-  )
-  .refine((v) => v !== 'auto', '"auto" is reserved');
+  ),
+  z.refine((v) => v !== 'auto', '"auto" is reserved')
+);
 
 /** One model entry. */
 export const modelSchema = z.strictObject({
   id: modelIdSchema,
-  provider: z.string().min(1),
-  providerModelId: z.string().min(1),
-  aliases: z.array(modelIdSchema).optional(),
-  region: z.string().min(1).optional(),
-  capabilities: z.array(capabilitySchema).optional(),
-  contextWindow: z.number().int().positive().optional(),
-  maxOutputTokens: z.number().int().positive().optional(),
-  pricing: z
-    .strictObject({
-      inputPer1M: z.number().nonnegative(),
-      outputPer1M: z.number().nonnegative(),
-    })
-    .optional(),
-  domains: z.array(z.string().min(1)).optional(),
-  quality: z.number().min(0).max(1).optional(),
-  expectedLatencyMs: z.number().positive().optional(),
-  status: z.enum(['active', 'canary', 'shadow', 'deprecated']).optional(),
+  provider: nonEmpty,
+  providerModelId: nonEmpty,
+  aliases: z.optional(z.array(modelIdSchema)),
+  region: z.optional(nonEmpty),
+  capabilities: z.optional(z.array(capabilitySchema)),
+  contextWindow: z.optional(posInt),
+  maxOutputTokens: z.optional(posInt),
+  pricing: z.optional(
+    z.strictObject({ inputPer1M: nonNeg, outputPer1M: nonNeg })
+  ),
+  domains: z.optional(z.array(nonEmpty)),
+  quality: z.optional(z.number().check(z.gte(0), z.lte(1))),
+  expectedLatencyMs: z.optional(z.number().check(z.gt(0))),
+  status: z.optional(z.enum(['active', 'canary', 'shadow', 'deprecated'])),
   /** false: only reachable by id/alias, never chosen for `model: "auto"`. */
-  autoRoute: z.boolean().optional(),
+  autoRoute: z.optional(z.boolean()),
 });
 
 /** One tenant (client application or team). */
 export const tenantSchema = z
   .strictObject({
-    id: z.string().min(1).max(128),
+    id: z.string().check(z.minLength(1), z.maxLength(128)),
     /** Keys in clear (local files only); hashed with SHA-256 on load. */
-    apiKeys: z.array(z.string().min(16, 'must be at least 16 characters')).optional(),
+    apiKeys: z.optional(
+      z.array(
+        z.string().check(z.minLength(16, 'must be at least 16 characters'))
+      )
+    ),
     /** Hex SHA-256 of keys. */
-    apiKeyHashes: z
-      .array(z.string().regex(/^[a-f0-9]{64}$/, 'must be a hex SHA-256'))
-      .optional(),
-    tier: budgetTierSchema.optional(),
+    apiKeyHashes: z.optional(
+      z.array(
+        z.string().check(z.regex(/^[a-f0-9]{64}$/, 'must be a hex SHA-256'))
+      )
+    ),
+    tier: z.optional(budgetTierSchema),
     /** Model ids (or aliases) this tenant may use; absent = all. */
-    allowedModels: z.array(z.string().min(1)).optional(),
-    budgets: z
-      .strictObject({
-        dailyUsd: z.number().nonnegative().optional(),
-        monthlyUsd: z.number().nonnegative().optional(),
+    allowedModels: z.optional(z.array(nonEmpty)),
+    budgets: z.optional(
+      z.strictObject({
+        dailyUsd: z.optional(nonNeg),
+        monthlyUsd: z.optional(nonNeg),
       })
-      .optional(),
-    limits: z
-      .strictObject({
-        requestsPerMinute: z.number().int().positive().optional(),
-        tokensPerDay: z.number().int().positive().optional(),
-        maxTokensPerRequest: z.number().int().positive().optional(),
+    ),
+    limits: z.optional(
+      z.strictObject({
+        requestsPerMinute: z.optional(posInt),
+        tokensPerDay: z.optional(posInt),
+        maxTokensPerRequest: z.optional(posInt),
       })
-      .optional(),
+    ),
   })
-  .refine(
-    (t) => (t.apiKeys?.length ?? 0) + (t.apiKeyHashes?.length ?? 0) > 0,
-    { message: 'needs apiKeys or apiKeyHashes', path: ['apiKeys'] }
+  .check(
+    z.refine(
+      (t) => (t.apiKeys?.length ?? 0) + (t.apiKeyHashes?.length ?? 0) > 0,
+      { message: 'needs apiKeys or apiKeyHashes', path: ['apiKeys'] }
+    )
   );
 
 /** Policy weights of one budget tier; normalised at load. */
 export const tierWeightsSchema = z.strictObject({
-  latency: z.number().nonnegative(),
-  cost: z.number().nonnegative(),
-  quality: z.number().nonnegative(),
-  domain: z.number().nonnegative(),
+  latency: nonNeg,
+  cost: nonNeg,
+  quality: nonNeg,
+  domain: nonNeg,
 });
 
 /** Routing defaults and policy tuning. */
 export const routingSchema = z.strictObject({
-  defaultTier: budgetTierSchema.optional(),
-  defaultDomain: z.string().min(1).optional(),
+  defaultTier: z.optional(budgetTierSchema),
+  defaultDomain: z.optional(nonEmpty),
   /** Policy weights per tier (low: cost-heavy; premium: quality/latency-heavy). */
-  weights: z
-    .strictObject({
-      low: tierWeightsSchema.optional(),
-      standard: tierWeightsSchema.optional(),
-      premium: tierWeightsSchema.optional(),
+  weights: z.optional(
+    z.strictObject({
+      low: z.optional(tierWeightsSchema),
+      standard: z.optional(tierWeightsSchema),
+      premium: z.optional(tierWeightsSchema),
     })
-    .optional(),
+  ),
   /** Default latency SLA per tier, ms (used when the request gives no max_latency_ms). */
-  slaMs: z
-    .strictObject({
-      low: z.number().positive().optional(),
-      standard: z.number().positive().optional(),
-      premium: z.number().positive().optional(),
+  slaMs: z.optional(
+    z.strictObject({
+      low: z.optional(z.number().check(z.gt(0))),
+      standard: z.optional(z.number().check(z.gt(0))),
+      premium: z.optional(z.number().check(z.gt(0))),
     })
-    .optional(),
+  ),
   /** Weight of the bandit sample vs the policy score, 0 = policy only. */
-  banditWeight: z.number().min(0).max(1).optional(),
+  banditWeight: z.optional(z.number().check(z.gte(0), z.lte(1))),
   /** How many fallbacks a decision carries. */
-  maxFallbacks: z.number().int().nonnegative().max(10).optional(),
+  maxFallbacks: z.optional(z.int().check(z.gte(0), z.lte(10))),
   /** EWMA smoothing for observed latency, 0 < alpha <= 1. */
-  latencyEwmaAlpha: z.number().gt(0).max(1).optional(),
+  latencyEwmaAlpha: z.optional(z.number().check(z.gt(0), z.lte(1))),
 });
 
 /** Local server settings. */
 export const serverSchema = z.strictObject({
   /** Largest accepted request body, bytes (413 beyond). */
-  maxBodyBytes: z.number().int().positive().optional(),
+  maxBodyBytes: z.optional(posInt),
   /** SSE keep-alive comment interval during upstream silence, ms. */
-  keepAliveMs: z.number().int().positive().optional(),
+  keepAliveMs: z.optional(posInt),
 });
 
 /** The whole configuration file. */
 export const gatewayConfigSchema = z.strictObject({
-  $schema: z.string().optional(),
-  providers: z.record(z.string().min(1), providerSchema).optional(),
-  models: z.array(modelSchema).optional(),
-  tenants: z.array(tenantSchema).optional(),
-  routing: routingSchema.optional(),
-  server: serverSchema.optional(),
+  $schema: z.optional(z.string()),
+  providers: z.optional(z.record(nonEmpty, providerSchema)),
+  models: z.optional(z.array(modelSchema)),
+  tenants: z.optional(z.array(tenantSchema)),
+  routing: z.optional(routingSchema),
+  server: z.optional(serverSchema),
 });
 
 /** The configuration file as written (before defaults). */
