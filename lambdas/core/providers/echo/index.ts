@@ -1,0 +1,2 @@
+/** Local-only echo provider for smoke tests. */
+export { createEchoAdapter, type EchoAdapterOptions } from './adapter';

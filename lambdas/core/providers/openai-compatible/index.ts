@@ -1,0 +1,5 @@
+/** OpenAI-compatible provider (Meta Llama API, vLLM, Ollama...). */
+export {
+  createOpenAICompatibleAdapter,
+  type OpenAICompatibleAdapterOptions,
+} from './adapter';

@@ -1,0 +1,70 @@
+import type { ChatMessage, ChatRequest, ModelConfig } from '../../types';
+import type { WireChatRequest, WireMessage } from './wire';
+
+const INCLUDE_USAGE = { include_usage: true } as const;
+const JSON_OBJECT = { type: 'json_object' } as const;
+
+function toWireMessage(message: ChatMessage): WireMessage {
+  switch (message.role) {
+    case 'assistant':
+      // An empty tool_calls array is rejected by some servers (vLLM's
+      // validation), so the key is only present when there are calls.
+      if (message.toolCalls && message.toolCalls.length > 0) {
+        return {
+          role: 'assistant',
+          content: message.content,
+          tool_calls: message.toolCalls,
+        };
+      }
+      return { role: 'assistant', content: message.content };
+    case 'tool':
+      return {
+        role: 'tool',
+        content: message.content,
+        tool_call_id: message.toolCallId,
+      };
+    default:
+      // System and user messages already have OpenAI's shape: reuse them
+      // rather than copy them on the hot path.
+      return message;
+  }
+}
+
+/**
+ * Builds the OpenAI `chat/completions` body for a normalised request. Unset
+ * options stay `undefined` so the single `JSON.stringify` drops them.
+ */
+export function buildChatCompletionBody(
+  request: ChatRequest,
+  model: ModelConfig,
+  stream: boolean
+): WireChatRequest {
+  const source = request.messages;
+  const messages = new Array<WireMessage>(source.length);
+  for (let i = 0; i < source.length; i++)
+    messages[i] = toWireMessage(source[i]!);
+  const hasTools = request.tools !== undefined && request.tools.length > 0;
+  return {
+    model: model.providerModelId,
+    messages,
+    // `max_tokens` rather than `max_completion_tokens`: vLLM, Ollama and the
+    // Llama compat API all accept it.
+    max_tokens: request.maxTokens,
+    temperature: request.temperature,
+    top_p: request.topP,
+    stop: request.stop && request.stop.length > 0 ? request.stop : undefined,
+    user: request.user,
+    tools: hasTools ? request.tools : undefined,
+    // OpenAI answers 400 to tool_choice / parallel_tool_calls without tools.
+    tool_choice: hasTools ? request.toolChoice : undefined,
+    parallel_tool_calls: hasTools ? request.parallelToolCalls : undefined,
+    // `text` is every server's default; sending it only risks a 400 on
+    // servers that do not know the field.
+    response_format:
+      request.responseFormat === 'json_object' ? JSON_OBJECT : undefined,
+    seed: request.seed,
+    stream: stream ? true : undefined,
+    // Always ask for usage: budgets settle on it, whatever the client asked.
+    stream_options: stream ? INCLUDE_USAGE : undefined,
+  };
+}

@@ -1,0 +1,590 @@
+import { randomUUID } from 'node:crypto';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import {
+  EventStreamCodec,
+  type MessageHeaders,
+} from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import {
+  chunkText,
+  defaultBehavior,
+  type FakeBehavior,
+  type FakeChatView,
+  type FakeMessage,
+  type FakeProviderServer,
+  type FakeReply,
+  fakeTokenCount,
+  type RecordedRequest,
+  shouldFail,
+  sleep,
+} from './common';
+
+/**
+ * Loopback fake of Bedrock Runtime Converse / ConverseStream. It speaks the
+ * real wire protocol (HTTP/2 cleartext, awsRestJson1 errors, binary
+ * `application/vnd.amazon.eventstream` frames) so the unmodified
+ * BedrockRuntimeClient works against it with dummy credentials and
+ * `endpoint: fake.url`. It also enforces the Converse rules that bite
+ * adapters (role alternation, toolConfig with tool blocks, paired tool ids),
+ * so a passing contract test means the request would not be rejected.
+ */
+
+/** Exception members ConverseStream can send in-band. */
+export type BedrockStreamExceptionType =
+  | 'modelStreamErrorException'
+  | 'throttlingException'
+  | 'internalServerException'
+  | 'serviceUnavailableException'
+  | 'validationException';
+
+/** The shared switches plus Bedrock-only ones. */
+export interface BedrockFakeBehavior extends FakeBehavior {
+  /** Which exception `streamErrorAfterChunks` sends (default modelStreamErrorException). */
+  streamExceptionType?: BedrockStreamExceptionType;
+  /** Overrides the `message` of error answers (e.g. a context-length text). */
+  errorMessage?: string;
+}
+
+/** Control surface of the Bedrock fake. */
+export interface FakeBedrockServer extends FakeProviderServer {
+  setBehavior(patch: Partial<BedrockFakeBehavior>): void;
+  /** HTTP/2 streams currently open (a leak shows as a non-zero count). */
+  readonly openStreams: number;
+  /** HTTP/2 sessions (connections) currently open. */
+  readonly openSessions: number;
+}
+
+/** Exception name and default message per error status, as Bedrock answers. */
+const ERRORS: Readonly<Record<number, { name: string; message: string }>> = {
+  400: {
+    name: 'ValidationException',
+    message:
+      'Malformed input request, please reformat your input and try again.',
+  },
+  401: {
+    name: 'UnrecognizedClientException',
+    message: 'The security token included in the request is invalid.',
+  },
+  403: {
+    name: 'AccessDeniedException',
+    message: "You don't have access to the model with the specified model ID.",
+  },
+  404: {
+    name: 'ResourceNotFoundException',
+    message: 'The requested resource could not be found.',
+  },
+  408: {
+    name: 'ModelTimeoutException',
+    message:
+      'Model has timed out in processing the request. Try your request again.',
+  },
+  424: {
+    name: 'ModelErrorException',
+    message: 'The model encountered an error processing the request.',
+  },
+  429: {
+    name: 'ThrottlingException',
+    message: 'Too many requests, please wait before trying again.',
+  },
+  500: {
+    name: 'InternalServerException',
+    message:
+      'The server encountered an internal error while processing the request.',
+  },
+  503: {
+    name: 'ServiceUnavailableException',
+    message: 'Bedrock is unable to process your request.',
+  },
+};
+
+const ERROR_TYPE_SUFFIX =
+  ':http://internal.amazon.com/coral/com.amazon.bedrock/';
+const PATH = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const TOOL_USE_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+const STOP_REASONS: Readonly<Record<string, string>> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  content_filter: 'guardrail_intervened',
+};
+
+/** Pause before a drop, so frames already written reach the client. */
+const DROP_GRACE_MS = 25;
+
+const codec = new EventStreamCodec(toUtf8, fromUtf8);
+
+/** The subset of the Converse request JSON the fake reads. */
+interface WireBlock {
+  text?: string;
+  toolUse?: { toolUseId?: string; name?: string; input?: unknown };
+  toolResult?: {
+    toolUseId?: string;
+    content?: { text?: string; json?: unknown }[];
+    status?: string;
+  };
+}
+interface WireMessage {
+  role?: string;
+  content?: WireBlock[];
+}
+interface WireRequest {
+  messages?: WireMessage[];
+  system?: { text?: string }[];
+  inferenceConfig?: { maxTokens?: number };
+  toolConfig?: {
+    tools?: { toolSpec?: { name?: string } }[];
+    toolChoice?: { auto?: object; any?: object; tool?: { name?: string } };
+  };
+}
+
+/** Starts the fake on 127.0.0.1 with an ephemeral port. */
+export async function startFakeBedrock(): Promise<FakeBedrockServer> {
+  let behavior: BedrockFakeBehavior = defaultBehavior();
+  const requests: RecordedRequest[] = [];
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const streams = new Set<http2.ServerHttp2Stream>();
+  let toolUseSeq = 0;
+
+  const server = http2.createServer();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+    // A session destroyed on purpose (drop) may report errors; not a failure.
+    session.on('error', () => undefined);
+  });
+  server.on('stream', (stream, headers) => {
+    streams.add(stream);
+    stream.on('close', () => streams.delete(stream));
+    stream.on('error', () => undefined);
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      void handle(stream, headers, Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+
+  async function handle(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    raw: string
+  ): Promise<void> {
+    const method = String(headers[':method'] ?? '');
+    const path = String(headers[':path'] ?? '');
+    let body: unknown;
+    try {
+      body = raw.length > 0 ? JSON.parse(raw) : {};
+    } catch {
+      body = raw;
+    }
+    requests.push({ method, path, headers: { ...headers }, body });
+
+    const match = PATH.exec(path.split('?')[0]!);
+    if (method !== 'POST' || !match) {
+      sendError(stream, 404, 'UnknownOperationException', 'Unknown operation');
+      return;
+    }
+    if (typeof body !== 'object' || body === null) {
+      sendError(stream, 400, 'SerializationException', 'Malformed JSON body');
+      return;
+    }
+    // The current behaviour at arrival time governs the whole answer.
+    const b = behavior;
+    if (shouldFail(b)) {
+      const status = b.errorStatus!;
+      const known = ERRORS[status] ?? ERRORS[500]!;
+      const retryAfter =
+        b.retryAfterSeconds !== undefined
+          ? String(b.retryAfterSeconds)
+          : undefined;
+      sendError(
+        stream,
+        status,
+        known.name,
+        b.errorMessage ?? known.message,
+        retryAfter
+      );
+      return;
+    }
+    if (b.hang) return; // keep the stream open until the client gives up
+    if (b.latencyMs > 0) await sleep(b.latencyMs);
+    if (!writable(stream)) return;
+
+    const request = body as WireRequest;
+    const invalid = validate(request);
+    if (invalid) {
+      sendError(stream, 400, 'ValidationException', invalid);
+      return;
+    }
+    const view = toView(
+      decodeURIComponent(match[1]!),
+      match[2] === 'converse-stream',
+      request
+    );
+    const reply = b.responder(view);
+    const calls = (reply.toolCalls ?? []).map((c) => ({
+      id:
+        c.id ??
+        `tooluse_${String(++toolUseSeq).padStart(4, '0')}${randomUUID().slice(0, 8)}`,
+      name: c.name,
+      input: c.arguments,
+    }));
+    const usage = replyUsage(view, reply);
+    const stopReason =
+      STOP_REASONS[
+        reply.finishReason ?? (calls.length > 0 ? 'tool_calls' : 'stop')
+      ]!;
+
+    if (!view.stream) {
+      const content: object[] = [];
+      if (reply.text || calls.length === 0)
+        content.push({ text: reply.text ?? '' });
+      for (const c of calls)
+        content.push({
+          toolUse: { toolUseId: c.id, name: c.name, input: c.input },
+        });
+      stream.respond({
+        ':status': 200,
+        'content-type': 'application/json',
+        'x-amzn-requestid': randomUUID(),
+      });
+      stream.end(
+        JSON.stringify({
+          output: { message: { role: 'assistant', content } },
+          stopReason,
+          usage: {
+            inputTokens: usage.input,
+            outputTokens: usage.output,
+            totalTokens: usage.input + usage.output,
+          },
+          metrics: { latencyMs: b.latencyMs },
+        })
+      );
+      return;
+    }
+
+    stream.respond({
+      ':status': 200,
+      'content-type': 'application/vnd.amazon.eventstream',
+      'x-amzn-requestid': randomUUID(),
+    });
+    let sent = 0;
+    /** Sends a content frame unless a fault switch fires first; false = stop. */
+    const content = async (
+      event: string,
+      payload: object
+    ): Promise<boolean> => {
+      if (b.dropAfterChunks !== undefined && sent >= b.dropAfterChunks) {
+        // Like a connection reset: no closing frame, the socket just goes.
+        // The pause lets the client consume what was sent first; destroying
+        // at once would discard frames still buffered on its side.
+        await sleep(DROP_GRACE_MS);
+        stream.session?.destroy();
+        return false;
+      }
+      if (
+        b.streamErrorAfterChunks !== undefined &&
+        sent >= b.streamErrorAfterChunks
+      ) {
+        const type = b.streamExceptionType ?? 'modelStreamErrorException';
+        stream.end(
+          frame(
+            {
+              ':message-type': { type: 'string', value: 'exception' },
+              ':exception-type': { type: 'string', value: type },
+              ':content-type': { type: 'string', value: 'application/json' },
+            },
+            { message: b.errorMessage ?? 'The model stream failed.' }
+          )
+        );
+        return false;
+      }
+      if (sent > 0 && b.chunkDelayMs > 0) await sleep(b.chunkDelayMs);
+      if (!writable(stream)) return false;
+      sent += 1;
+      // Wait for the flush so a drop right after still delivers this frame.
+      await new Promise<void>((resolve) =>
+        stream.write(eventFrame(event, payload), () => resolve())
+      );
+      return true;
+    };
+    const event = (name: string, payload: object): boolean => {
+      if (!writable(stream)) return false;
+      stream.write(eventFrame(name, payload));
+      return true;
+    };
+
+    if (!event('messageStart', { role: 'assistant' })) return;
+    let blockIndex = 0;
+    if (reply.text || calls.length === 0) {
+      for (const piece of chunkText(reply.text ?? '', b.chunkSize)) {
+        const ok = await content('contentBlockDelta', {
+          contentBlockIndex: blockIndex,
+          delta: { text: piece },
+        });
+        if (!ok) return;
+      }
+      if (!event('contentBlockStop', { contentBlockIndex: blockIndex })) return;
+      blockIndex += 1;
+    }
+    for (const c of calls) {
+      if (
+        !event('contentBlockStart', {
+          contentBlockIndex: blockIndex,
+          start: { toolUse: { toolUseId: c.id, name: c.name } },
+        })
+      )
+        return;
+      for (const piece of chunkText(JSON.stringify(c.input), b.chunkSize)) {
+        const ok = await content('contentBlockDelta', {
+          contentBlockIndex: blockIndex,
+          delta: { toolUse: { input: piece } },
+        });
+        if (!ok) return;
+      }
+      if (!event('contentBlockStop', { contentBlockIndex: blockIndex })) return;
+      blockIndex += 1;
+    }
+    if (!event('messageStop', { stopReason })) return;
+    if (!writable(stream)) return;
+    stream.end(
+      eventFrame('metadata', {
+        usage: {
+          inputTokens: usage.input,
+          outputTokens: usage.output,
+          totalTokens: usage.input + usage.output,
+        },
+        metrics: { latencyMs: b.latencyMs + b.chunkDelayMs * sent },
+      })
+    );
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    get openStreams() {
+      return streams.size;
+    },
+    get openSessions() {
+      return sessions.size;
+    },
+    setBehavior(patch) {
+      behavior = { ...behavior, ...patch };
+    },
+    reset() {
+      behavior = defaultBehavior();
+      requests.length = 0;
+    },
+    close() {
+      for (const session of sessions) session.destroy();
+      return new Promise<void>((resolve, reject) =>
+        server.close((err) => (err ? reject(err) : resolve()))
+      );
+    },
+  };
+}
+
+function writable(stream: http2.ServerHttp2Stream): boolean {
+  return !stream.destroyed && !stream.closed && !stream.writableEnded;
+}
+
+function sendError(
+  stream: http2.ServerHttp2Stream,
+  status: number,
+  name: string,
+  message: string,
+  retryAfter?: string
+): void {
+  if (!writable(stream)) return;
+  stream.respond({
+    ':status': status,
+    'content-type': 'application/json',
+    // HTTP/2 header names are lower case on the wire (x-amzn-ErrorType).
+    'x-amzn-errortype': `${name}${ERROR_TYPE_SUFFIX}`,
+    'x-amzn-requestid': randomUUID(),
+    ...(retryAfter !== undefined ? { 'retry-after': retryAfter } : {}),
+  });
+  stream.end(JSON.stringify({ message }));
+}
+
+function frame(headers: MessageHeaders, payload: object): Uint8Array {
+  return codec.encode({ headers, body: fromUtf8(JSON.stringify(payload)) });
+}
+
+function eventFrame(event: string, payload: object): Uint8Array {
+  return frame(
+    {
+      ':message-type': { type: 'string', value: 'event' },
+      ':event-type': { type: 'string', value: event },
+      ':content-type': { type: 'string', value: 'application/json' },
+    },
+    payload
+  );
+}
+
+/**
+ * The Converse rules an adapter must satisfy, with Bedrock's own wording.
+ * Returns the ValidationException message, or undefined when valid. Exported
+ * so property tests can check transforms without a server round trip.
+ */
+export function validateConverseRequest(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return 'Malformed JSON body';
+  return validate(body as WireRequest);
+}
+
+function validate(req: WireRequest): string | undefined {
+  const messages = req.messages;
+  if (
+    !Array.isArray(messages) ||
+    messages.length === 0 ||
+    messages[0]?.role !== 'user'
+  )
+    return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
+
+  const toolNames = (req.toolConfig?.tools ?? []).map((t) => t.toolSpec?.name);
+  if (req.toolConfig) {
+    if (toolNames.length === 0)
+      return 'The value at toolConfig.tools must contain at least one tool.';
+    const forced = req.toolConfig.toolChoice?.tool?.name;
+    if (forced !== undefined && !toolNames.includes(forced))
+      return `The tool ${forced} in toolConfig.toolChoice is not defined in toolConfig.tools.`;
+  }
+
+  let usesTools = false;
+  for (let i = 0; i < messages.length; i += 1) {
+    const m = messages[i]!;
+    if (m.role !== 'user' && m.role !== 'assistant')
+      return `Invalid role at messages.${i}.`;
+    if (i > 0 && messages[i - 1]!.role === m.role)
+      return 'A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.';
+    if (!Array.isArray(m.content) || m.content.length === 0)
+      return `The content field in the Message object at messages.${i} is empty. Add a ContentBlock object to the content field and try again.`;
+    for (let j = 0; j < m.content.length; j += 1) {
+      const block = m.content[j]!;
+      if (typeof block.text === 'string' && block.text.trim().length === 0)
+        return `The text field in the ContentBlock object at messages.${i}.content.${j} is blank. Add text to the text field, and try again.`;
+      if (block.toolUse) {
+        usesTools = true;
+        if (m.role !== 'assistant')
+          return `toolUse is only allowed in assistant messages (messages.${i}).`;
+        if (!TOOL_USE_ID.test(block.toolUse.toolUseId ?? ''))
+          return `Value at messages.${i}.content.${j}.toolUse.toolUseId failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+`;
+        const input = block.toolUse.input;
+        if (typeof input !== 'object' || input === null || Array.isArray(input))
+          return `The toolUse input at messages.${i}.content.${j} must be a JSON object.`;
+      }
+      if (block.toolResult) {
+        usesTools = true;
+        if (m.role !== 'user')
+          return `toolResult is only allowed in user messages (messages.${i}).`;
+        if (!Array.isArray(block.toolResult.content))
+          return `The toolResult at messages.${i}.content.${j} has no content.`;
+      }
+    }
+    // Every toolUse must be answered in the very next user turn, by id.
+    if (m.role === 'user' && i > 0) {
+      const asked = ids(messages[i - 1]!, 'toolUse');
+      const answered = ids(m, 'toolResult');
+      if (asked.length > 0 || answered.length > 0) {
+        const same =
+          asked.length === answered.length &&
+          asked.every((id) => answered.includes(id));
+        if (!same)
+          return `Expected toolResult blocks at messages.${i}.content for the following Ids: ${asked.join(', ')}, but found: ${answered.join(', ')}`;
+      }
+    }
+  }
+  if (messages[0]!.content!.some((b) => b.toolResult))
+    return 'The first message cannot contain toolResult blocks without a preceding toolUse.';
+  if (usesTools && !req.toolConfig)
+    return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
+  return undefined;
+}
+
+function ids(message: WireMessage, kind: 'toolUse' | 'toolResult'): string[] {
+  const out: string[] = [];
+  for (const block of message.content ?? []) {
+    const id = block[kind]?.toolUseId;
+    if (id !== undefined) out.push(id);
+  }
+  return out;
+}
+
+function toView(
+  model: string,
+  stream: boolean,
+  req: WireRequest
+): FakeChatView {
+  const system = (req.system ?? [])
+    .map((s) => s.text)
+    .filter((t): t is string => typeof t === 'string');
+  const messages: FakeMessage[] = (req.messages ?? []).map((m) => {
+    const text = (m.content ?? [])
+      .map((b) => b.text)
+      .filter((t): t is string => typeof t === 'string')
+      .join('');
+    const toolCalls = (m.content ?? [])
+      .filter((b) => b.toolUse)
+      .map((b) => ({
+        id: b.toolUse!.toolUseId ?? '',
+        name: b.toolUse!.name ?? '',
+        arguments: b.toolUse!.input,
+      }));
+    const toolResults = (m.content ?? [])
+      .filter((b) => b.toolResult)
+      .map((b) => ({
+        id: b.toolResult!.toolUseId ?? '',
+        content: (b.toolResult!.content ?? [])
+          .map((c) =>
+            typeof c.text === 'string' ? c.text : JSON.stringify(c.json)
+          )
+          .join(''),
+      }));
+    const onlyResults = toolResults.length > 0 && text.length === 0;
+    return {
+      role:
+        m.role === 'assistant' ? 'assistant' : onlyResults ? 'tool' : 'user',
+      text,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      ...(toolResults.length > 0 ? { toolResults } : {}),
+    };
+  });
+  const choice = req.toolConfig?.toolChoice;
+  const toolChoice =
+    choice?.tool?.name ??
+    (choice?.any ? 'any' : choice?.auto ? 'auto' : undefined);
+  return {
+    model,
+    stream,
+    ...(system.length > 0 ? { system: system.join('\n') } : {}),
+    messages,
+    tools: (req.toolConfig?.tools ?? [])
+      .map((t) => t.toolSpec?.name)
+      .filter((n): n is string => typeof n === 'string'),
+    ...(toolChoice !== undefined ? { toolChoice } : {}),
+    ...(req.inferenceConfig?.maxTokens !== undefined
+      ? { maxTokens: req.inferenceConfig.maxTokens }
+      : {}),
+  };
+}
+
+function replyUsage(
+  view: FakeChatView,
+  reply: FakeReply
+): { input: number; output: number } {
+  if (reply.usage) return reply.usage;
+  const prompt = [
+    view.system ?? '',
+    ...view.messages.map(
+      (m) => m.text + (m.toolResults ?? []).map((r) => r.content).join('')
+    ),
+  ].join('');
+  const output =
+    (reply.text ?? '') +
+    (reply.toolCalls ?? []).map((c) => JSON.stringify(c.arguments)).join('');
+  return { input: fakeTokenCount(prompt), output: fakeTokenCount(output) };
+}
