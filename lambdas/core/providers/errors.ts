@@ -137,10 +137,13 @@ export function parseRetryAfter(
   return Math.max(0, date - now);
 }
 
-/** True when the error is a caller abort (deadline or client gone), not a provider fault. */
+/**
+ * True when the error is an abort (deadline or client gone), not a provider
+ * fault. Checks the name only: fetch's DOMException may come from another
+ * realm (e.g. jest's sandbox), where `instanceof Error` is false.
+ */
 export function isAbortError(err: unknown): boolean {
-  return (
-    err instanceof Error &&
-    (err.name === 'AbortError' || err.name === 'TimeoutError')
-  );
+  if (typeof err !== 'object' || err === null) return false;
+  const name = (err as { name?: unknown }).name;
+  return name === 'AbortError' || name === 'TimeoutError';
 }
