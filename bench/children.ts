@@ -6,8 +6,8 @@
  */
 import { resolveConfig } from '../lambdas/core/config/load';
 import { startLocalGateway } from '../local/gateway';
-import { MemoryLog } from '../test/helpers/gateway';
 import { startFakeOpenAI } from '../test/helpers/fakes/openai-fake';
+import { MemoryLog } from '../test/helpers/gateway';
 
 /** Key the benchmark's tenant uses. */
 export const BENCH_KEY = 'sk-bench-tenant-key-0001';
@@ -17,14 +17,24 @@ export const UPSTREAM_KEY = 'sk-upstream-key-0001';
 async function main(): Promise<void> {
   const [role, upstreamUrl] = process.argv.slice(2);
   if (role === 'upstream') {
-    const fake = await startFakeOpenAI({ apiKey: UPSTREAM_KEY, record: false, models: ['bench-model'] });
+    const fake = await startFakeOpenAI({
+      apiKey: UPSTREAM_KEY,
+      record: false,
+      models: ['bench-model'],
+    });
     process.stdout.write(`READY ${fake.url}\n`);
     return;
   }
   if (role === 'gateway' && upstreamUrl) {
     const config = resolveConfig(
       {
-        providers: { llama: { type: 'openai-compatible', baseUrl: upstreamUrl, apiKeyEnv: 'BENCH_UPSTREAM_KEY' } },
+        providers: {
+          llama: {
+            type: 'openai-compatible',
+            baseUrl: upstreamUrl,
+            apiKeyEnv: 'BENCH_UPSTREAM_KEY',
+          },
+        },
         models: [
           {
             id: 'bench-model',
@@ -46,8 +56,14 @@ async function main(): Promise<void> {
     process.stdout.write(`READY ${gw.url}\n`);
     return;
   }
-  process.stderr.write('usage: children.ts upstream | gateway <upstreamBaseUrl>\n');
+  process.stderr.write(
+    'usage: children.ts upstream | gateway <upstreamBaseUrl>\n'
+  );
   process.exit(2);
 }
+
+// Exit cleanly on signals so `--cpu-prof` profiles get written.
+process.once('SIGINT', () => process.exit(0));
+process.once('SIGTERM', () => process.exit(0));
 
 if (require.main === module) void main();

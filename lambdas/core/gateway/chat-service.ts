@@ -8,6 +8,7 @@ import {
 } from '../api/chat-response';
 import { GatewayError, toGatewayError } from '../api/errors';
 import type { ResolvedTenant } from '../config/load';
+import type { DecisionLog, GatewayMetrics, Log } from '../ports';
 import {
   isAbortError,
   ProviderError,
@@ -15,7 +16,6 @@ import {
   ProviderUnavailableError,
 } from '../providers/errors';
 import type { ProviderAdapter } from '../providers/types';
-import type { DecisionLog, GatewayMetrics, Log } from '../ports';
 import { computeReward } from '../routing/reward';
 import type { ScoredCandidate } from '../routing/types';
 import { costUsd } from '../tokens';
@@ -57,6 +57,8 @@ interface AttemptScope {
   timedOut(): boolean;
   /** Re-arms the timer (stream idle timeout). */
   rearm(ms: number): void;
+  /** Marks the attempt finished normally (nothing left to abort). */
+  complete(): void;
   dispose(): void;
 }
 
@@ -108,13 +110,17 @@ export class ChatService {
       const candidate = attempts[i]!;
       const model = candidate.model;
       const adapter = this.adapterFor(model);
-      const scope = this.scope(call.sink.signal, this.deps.attemptTimeoutMs(model.provider));
+      const scope = this.scope(
+        call.sink.signal,
+        this.deps.attemptTimeoutMs(model.provider)
+      );
       const attemptStart = this.now();
       try {
         const result = await adapter.chat(call.request, model, {
           signal: scope.signal,
           requestId: call.requestId,
         });
+        scope.complete();
         const latencyMs = this.now() - attemptStart;
         this.attemptSucceeded(plan, candidate, latencyMs, result.usage);
         const cost = costUsd(result.usage, model.pricing);
@@ -142,7 +148,8 @@ export class ChatService {
         });
         return;
       } catch (err) {
-        if (call.sink.signal.aborted) return this.clientGone(call, plan, started, model);
+        if (call.sink.signal.aborted)
+          return this.clientGone(call, plan, started, model);
         const pe = this.classify(err, model, scope);
         this.attemptFailed(plan, candidate, this.now() - attemptStart, pe);
         lastError = pe;
@@ -204,7 +211,10 @@ export class ChatService {
         currentAttempt = i + 1;
         encoder.setModel(model.id);
         const adapter = this.adapterFor(model);
-        const scope = this.scope(sink.signal, this.deps.attemptTimeoutMs(model.provider));
+        const scope = this.scope(
+          sink.signal,
+          this.deps.attemptTimeoutMs(model.provider)
+        );
         const attemptStart = this.now();
         let firstToken = false;
         let ttftMs: number | undefined;
@@ -224,7 +234,12 @@ export class ChatService {
                 break;
               case 'tool_call':
                 sawToolCall = true;
-                chunk = encoder.toolCall(ev.index, ev.id, ev.name, ev.argumentsDelta);
+                chunk = encoder.toolCall(
+                  ev.index,
+                  ev.id,
+                  ev.name,
+                  ev.argumentsDelta
+                );
                 break;
               case 'finish':
                 finishReason = ev.finishReason;
@@ -247,16 +262,28 @@ export class ChatService {
             if (pending) await pending;
           }
           // Upstream finished cleanly.
+          scope.complete();
           commit(model, i + 1);
-          const finalUsage = usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+          const finalUsage = usage ?? {
+            promptTokens: 0,
+            completionTokens: 0,
+            totalTokens: 0,
+          };
           let tail = firstToken ? '' : encoder.role();
-          tail += encoder.finish(finishReason ?? (sawToolCall ? 'tool_calls' : 'stop'));
+          tail += encoder.finish(
+            finishReason ?? (sawToolCall ? 'tool_calls' : 'stop')
+          );
           if (request.includeUsage) tail += encoder.usage(finalUsage);
           tail += SSE_DONE;
           await sink.write(tail);
           sink.end();
           const latencyMs = this.now() - attemptStart;
-          this.attemptSucceeded(plan, candidate, ttftMs ?? latencyMs, finalUsage);
+          this.attemptSucceeded(
+            plan,
+            candidate,
+            ttftMs ?? latencyMs,
+            finalUsage
+          );
           this.finish(call, plan, decisionId, started, i, {
             model,
             usage: finalUsage,
@@ -265,7 +292,8 @@ export class ChatService {
           });
           return;
         } catch (err) {
-          if (sink.signal.aborted) return this.clientGone(call, plan, started, model);
+          if (sink.signal.aborted)
+            return this.clientGone(call, plan, started, model);
           const pe = this.classify(err, model, scope);
           this.attemptFailed(plan, candidate, this.now() - attemptStart, pe);
           lastError = pe;
@@ -286,7 +314,15 @@ export class ChatService {
             );
             await sink.write(sseError(gwErr.toBody()));
             sink.end();
-            this.failed(call, plan, decisionId, started, i + 1, pe, 'stream_interrupted');
+            this.failed(
+              call,
+              plan,
+              decisionId,
+              started,
+              i + 1,
+              pe,
+              'stream_interrupted'
+            );
             return;
           }
           if (!pe.retryable) break;
@@ -322,6 +358,7 @@ export class ChatService {
   private scope(clientSignal: AbortSignal, timeoutMs: number): AttemptScope {
     const controller = new AbortController();
     let timedOut = false;
+    let completed = false;
     const onClientAbort = (): void => controller.abort(clientSignal.reason);
     if (clientSignal.aborted) controller.abort(clientSignal.reason);
     else clientSignal.addEventListener('abort', onClientAbort, { once: true });
@@ -337,20 +374,35 @@ export class ChatService {
         clearTimeout(timer);
         timer = setTimeout(fire, ms);
       },
+      complete: () => {
+        completed = true;
+      },
       dispose: () => {
         clearTimeout(timer);
         clientSignal.removeEventListener('abort', onClientAbort);
-        // Releases any socket the adapter may still hold.
-        if (!controller.signal.aborted) controller.abort();
+        // An abandoned attempt may still hold a socket: abort releases it.
+        // (Skipped after a normal finish: creating the abort error is costly.)
+        if (!completed && !controller.signal.aborted) controller.abort();
       },
     };
   }
 
-  private classify(err: unknown, model: ModelConfig, scope: AttemptScope): ProviderError {
-    if (scope.timedOut() && (isAbortError(err) || !(err instanceof ProviderError))) {
-      return new ProviderTimeoutError(model.provider, 'no answer within the attempt timeout', {
-        cause: err,
-      });
+  private classify(
+    err: unknown,
+    model: ModelConfig,
+    scope: AttemptScope
+  ): ProviderError {
+    if (
+      scope.timedOut() &&
+      (isAbortError(err) || !(err instanceof ProviderError))
+    ) {
+      return new ProviderTimeoutError(
+        model.provider,
+        'no answer within the attempt timeout',
+        {
+          cause: err,
+        }
+      );
     }
     if (err instanceof ProviderError) return err;
     if (err instanceof GatewayError) throw err;
@@ -360,7 +412,9 @@ export class ChatService {
       model: model.id,
       error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
     });
-    return new ProviderUnavailableError(model.provider, 'adapter failure', { cause: err });
+    return new ProviderUnavailableError(model.provider, 'adapter failure', {
+      cause: err,
+    });
   }
 
   private routeHeaders(

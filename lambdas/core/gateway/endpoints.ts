@@ -9,7 +9,9 @@ export function listModelsJson(
   models: readonly ModelConfig[],
   tenant: ResolvedTenant
 ): Record<string, unknown> {
-  const allowed = tenant.allowedModels ? new Set(tenant.allowedModels) : undefined;
+  const allowed = tenant.allowedModels
+    ? new Set(tenant.allowedModels)
+    : undefined;
   return {
     object: 'list',
     data: models

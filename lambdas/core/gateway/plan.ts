@@ -130,7 +130,11 @@ export function planRoute(
   };
 }
 
-const UNAVAILABLE_CODES = new Set(['kill_switch', 'circuit_open', 'provider_unavailable']);
+const UNAVAILABLE_CODES = new Set([
+  'kill_switch',
+  'circuit_open',
+  'provider_unavailable',
+]);
 
 /** The client error when no candidate is eligible, chosen from the exclusions. */
 export function noCandidateError(decision: RoutingDecision): GatewayError {
@@ -139,7 +143,10 @@ export function noCandidateError(decision: RoutingDecision): GatewayError {
     .slice(0, 5)
     .map((e) => `${e.modelId}: ${e.reason}`)
     .join('; ');
-  if (relevant.length > 0 && relevant.every((e) => e.code === 'tenant_not_allowed')) {
+  if (
+    relevant.length > 0 &&
+    relevant.every((e) => e.code === 'tenant_not_allowed')
+  ) {
     return new GatewayError(
       403,
       'permission_error',

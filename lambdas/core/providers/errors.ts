@@ -110,14 +110,17 @@ export function providerErrorFromStatus(
   options: Omit<ProviderErrorOptions, 'status'> = {}
 ): ProviderError {
   const opts = { ...options, status };
-  if (status === 429) return new ProviderThrottledError(provider, message, opts);
+  if (status === 429)
+    return new ProviderThrottledError(provider, message, opts);
   if (status === 401 || status === 403)
     return new ProviderAuthError(provider, message, opts);
   if (status === 404) return new ProviderNotFoundError(provider, message, opts);
   if (status === 408 || status === 504)
     return new ProviderTimeoutError(provider, message, opts);
-  if (status >= 500) return new ProviderUnavailableError(provider, message, opts);
-  if (status === 413) return new ProviderContextLengthError(provider, message, opts);
+  if (status >= 500)
+    return new ProviderUnavailableError(provider, message, opts);
+  if (status === 413)
+    return new ProviderContextLengthError(provider, message, opts);
   return new ProviderBadRequestError(provider, message, opts);
 }
 
@@ -131,7 +134,8 @@ export function parseRetryAfter(
 ): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  if (Number.isFinite(seconds) && seconds >= 0)
+    return Math.round(seconds * 1000);
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

@@ -14,10 +14,14 @@ export const LLAMA_API_BASE_URL = 'https://api.llama.com/compat/v1';
 export const DEFAULT_PROVIDER_TIMEOUT_MS = 60_000;
 
 /** Resolves the credential of a provider (env locally, Secrets Manager on AWS). */
-export type CredentialResolver = (provider: ResolvedProvider) => CredentialSource;
+export type CredentialResolver = (
+  provider: ResolvedProvider
+) => CredentialSource;
 
 /** A credential resolver reading environment variables at call time. */
-export function envCredentials(env: NodeJS.ProcessEnv = process.env): CredentialResolver {
+export function envCredentials(
+  env: NodeJS.ProcessEnv = process.env
+): CredentialResolver {
   return (p) => ({
     get: async () => (p.credentialEnv ? env[p.credentialEnv] : undefined),
   });
@@ -42,7 +46,11 @@ export function createAdapters(
           p.id,
           createBedrockAdapter({
             id: p.id,
-            region: p.settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+            region:
+              p.settings.region ??
+              env.AWS_REGION ??
+              env.AWS_DEFAULT_REGION ??
+              'us-east-1',
             endpoint: p.settings.endpoint,
             timeoutMs: p.settings.timeoutMs,
           })
@@ -75,7 +83,10 @@ export function createAdapters(
         );
         break;
       case 'echo':
-        adapters.set(p.id, createEchoAdapter({ id: p.id, latencyMs: p.settings.latencyMs }));
+        adapters.set(
+          p.id,
+          createEchoAdapter({ id: p.id, latencyMs: p.settings.latencyMs })
+        );
         break;
     }
   }

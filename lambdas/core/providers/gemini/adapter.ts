@@ -12,6 +12,12 @@ import {
   ProviderTimeoutError,
   ProviderUnavailableError,
 } from '../errors';
+import {
+  type HttpBodyLike,
+  type HttpFetch,
+  type HttpResponseLike,
+  nodeHttpFetch,
+} from '../http-client';
 import type { CallOptions, CredentialSource, ProviderAdapter } from '../types';
 import { geminiErrorFromHttp, geminiNetworkError } from './errors';
 import { GeminiRequestError, toGeminiRequest } from './request';
@@ -47,8 +53,8 @@ export interface GeminiAdapterOptions {
    * @default - none; the caller's signal bounds the call
    */
   readonly timeoutMs?: number;
-  /** fetch implementation (tests, instrumentation). @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /** fetch implementation (tests, instrumentation). @default nodeHttpFetch (node:http, keep-alive) */
+  readonly fetch?: HttpFetch;
 }
 
 /** The adapter's settings are unusable; thrown at construction. */
@@ -109,7 +115,7 @@ class GeminiAdapter implements ProviderAdapter {
   private readonly project?: string;
   private readonly location: string;
   private readonly timeoutMs?: number;
-  private readonly fetchFn: typeof fetch;
+  private readonly fetchFn: HttpFetch;
 
   public constructor(options: GeminiAdapterOptions) {
     this.id = options.id;
@@ -118,7 +124,7 @@ class GeminiAdapter implements ProviderAdapter {
     this.project = options.project;
     this.location = options.location ?? 'us-central1';
     this.timeoutMs = options.timeoutMs;
-    this.fetchFn = options.fetch ?? globalThis.fetch;
+    this.fetchFn = options.fetch ?? nodeHttpFetch;
 
     const problems: string[] = [];
     if (this.mode === 'vertex' && !this.project)
@@ -186,7 +192,7 @@ class GeminiAdapter implements ProviderAdapter {
   ): AsyncGenerator<StreamEvent> {
     const body = this.buildBody(request, model);
     const call = linkSignal(options.signal, this.timeoutMs);
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let reader: ReturnType<HttpBodyLike['getReader']> | undefined;
     try {
       const response = await this.send(
         model,
@@ -295,7 +301,7 @@ class GeminiAdapter implements ProviderAdapter {
     method: Method,
     body: GeminiRequest,
     call: CallSignal
-  ): Promise<Response> {
+  ): Promise<HttpResponseLike> {
     let credential = await this.readCredential(() => this.credential.get());
     if (!credential)
       throw new ProviderAuthError(

@@ -6,6 +6,12 @@ import {
   ProviderTimeoutError,
   ProviderUnavailableError,
 } from '../errors';
+import {
+  type HttpBodyLike,
+  type HttpFetch,
+  type HttpResponseLike,
+  nodeHttpFetch,
+} from '../http-client';
 import type { CallOptions, CredentialSource, ProviderAdapter } from '../types';
 import { errorFromNetwork, errorFromResponse } from './errors';
 import { buildChatCompletionBody } from './request';
@@ -29,7 +35,7 @@ export interface OpenAICompatibleAdapterOptions {
    */
   readonly timeoutMs?: number;
   /** fetch implementation. @default - the global fetch */
-  readonly fetch?: typeof fetch;
+  readonly fetch?: HttpFetch;
 }
 
 /**
@@ -82,7 +88,7 @@ const noop = (): void => {};
  * lingers cannot hold the caller.
  */
 function drainInBackground(
-  reader: ReadableStreamDefaultReader<Uint8Array>
+  reader: ReturnType<HttpBodyLike['getReader']>
 ): void {
   reader.read().then((result) => {
     if (!result.done) reader.cancel().catch(noop);
@@ -150,8 +156,8 @@ export function createOpenAICompatibleAdapter(
     baseHeaders: Record<string, string>,
     call: CallOptions,
     attempt: AttemptTimeout | undefined
-  ): Promise<Response> {
-    const doFetch = options.fetch ?? fetch;
+  ): Promise<HttpResponseLike> {
+    const doFetch = options.fetch ?? nodeHttpFetch;
     const signal = attempt ? attempt.signal : call.signal;
     let key = await keyFrom(false);
     for (let retried = false; ; retried = true) {
@@ -160,7 +166,7 @@ export function createOpenAICompatibleAdapter(
         'x-request-id': call.requestId,
       };
       if (key) headers.authorization = `Bearer ${key}`;
-      let response: Response;
+      let response: HttpResponseLike;
       try {
         response = await doFetch(url, {
           method: 'POST',

@@ -7,6 +7,7 @@ import {
   parseRetryAfter,
   providerErrorFromStatus,
 } from '../errors';
+import type { HttpResponseLike } from '../http-client';
 import type { WireError } from './wire';
 
 /** What the adapter keeps of an upstream error body: never the raw text. */
@@ -154,7 +155,9 @@ function describeError(
 }
 
 /** Retry hint from `retry-after-ms` (OpenAI) or `Retry-After` (seconds or date). */
-export function retryAfterFromHeaders(headers: Headers): number | undefined {
+export function retryAfterFromHeaders(headers: {
+  get(name: string): string | null;
+}): number | undefined {
   const ms = headers.get('retry-after-ms');
   if (ms !== null) {
     const value = Number(ms);
@@ -192,7 +195,7 @@ export function errorFromStatus(
 /** Reads (and so releases) an error response body and maps it. */
 export async function errorFromResponse(
   provider: string,
-  response: Response,
+  response: HttpResponseLike,
   secret?: string
 ): Promise<ProviderError> {
   let text = '';
