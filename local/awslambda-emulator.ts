@@ -15,7 +15,8 @@ import type {
  * that wire format back into an HTTP response, as API Gateway does.
  */
 
-const PRELUDE_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
+const PRELUDE_CONTENT_TYPE =
+  'application/vnd.awslambda.http-integration-response';
 const DELIMITER_LEN = 8;
 
 type RawWrite = (chunk: string | Uint8Array) => void;
@@ -68,10 +69,15 @@ export class LocalResponseStream extends Writable {
   private ingest(chunk: string | Uint8Array): boolean {
     if (this.headersSent) return this.res.write(chunk);
     if (this.contentType !== PRELUDE_CONTENT_TYPE) {
-      this.flushHead(Buffer.alloc(0), { statusCode: 200, headers: { 'content-type': this.contentType } });
+      this.flushHead(Buffer.alloc(0), {
+        statusCode: 200,
+        headers: { 'content-type': this.contentType },
+      });
       return this.res.write(chunk);
     }
-    this.prelude.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    this.prelude.push(
+      typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk)
+    );
     const all = Buffer.concat(this.prelude);
     const at = findDelimiter(all);
     if (at < 0) return true;
@@ -80,14 +86,19 @@ export class LocalResponseStream extends Writable {
     return rest.length > 0 ? this.res.write(rest) : true;
   }
 
-  private flushHead(preludeBytes: Buffer, fallback?: HttpResponseMetadata): void {
+  private flushHead(
+    preludeBytes: Buffer,
+    fallback?: HttpResponseMetadata
+  ): void {
     this.headersSent = true;
     this.prelude = [];
     let meta: HttpResponseMetadata = fallback ?? { statusCode: 200 };
     if (!fallback && preludeBytes.length > 0) {
       meta = JSON.parse(preludeBytes.toString('utf8')) as HttpResponseMetadata;
     }
-    const headers: Record<string, string | string[]> = { ...(meta.headers ?? {}) };
+    const headers: Record<string, string | string[]> = {
+      ...(meta.headers ?? {}),
+    };
     if (meta.cookies?.length) headers['set-cookie'] = meta.cookies;
     this.res.writeHead(meta.statusCode, headers);
   }
@@ -108,7 +119,10 @@ export const localAwsLambda: AwsLambdaGlobal = {
     return handler;
   },
   HttpResponseStream: {
-    from(stream: LambdaResponseStream, metadata: HttpResponseMetadata): LambdaResponseStream {
+    from(
+      stream: LambdaResponseStream,
+      metadata: HttpResponseMetadata
+    ): LambdaResponseStream {
       const s = stream as LocalResponseStream;
       s.setContentType(PRELUDE_CONTENT_TYPE);
       // JSON.stringify never emits NUL, so the delimiter is unambiguous.
@@ -129,7 +143,8 @@ export const localAwsLambda: AwsLambdaGlobal = {
  */
 export function installAwsLambdaEmulator(): AwsLambdaGlobal {
   const g = globalThis as unknown as { awslambda?: Partial<AwsLambdaGlobal> };
-  const target = (g.awslambda ??= {});
+  g.awslambda ??= {};
+  const target = g.awslambda;
   if (typeof target.streamifyResponse !== 'function') {
     target.streamifyResponse = localAwsLambda.streamifyResponse;
     target.HttpResponseStream = localAwsLambda.HttpResponseStream;

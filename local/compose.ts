@@ -16,7 +16,11 @@ import type { ProviderAdapter } from '../lambdas/core/providers/types';
 import { defaultRng } from '../lambdas/core/routing/bandit';
 import type { Rng } from '../lambdas/core/routing/types';
 import { StaticTenantDirectory } from '../lambdas/core/tenants/directory';
-import { createRouterApp, type RouterApp, type RouterDeps } from '../lambdas/router/app';
+import {
+  createRouterApp,
+  type RouterApp,
+  type RouterDeps,
+} from '../lambdas/router/app';
 
 /** Options of the local composition. */
 export interface LocalComposeOptions {
@@ -40,16 +44,26 @@ export function composeLocal(
   const env = options.env ?? process.env;
   const log =
     options.log ??
-    new Logger({ serviceName: 'ai-gateway', logLevel: (env.LOG_LEVEL as 'INFO') ?? 'INFO' });
-  const unavailable = unavailableProviderExclusions(config.providers, config.models);
+    new Logger({
+      serviceName: 'ai-gateway',
+      logLevel: (env.LOG_LEVEL as 'INFO') ?? 'INFO',
+    });
+  const unavailable = unavailableProviderExclusions(
+    config.providers,
+    config.models
+  );
   const deps: RouterDeps = {
     catalog: staticCatalog(config.models),
     routing: config.routing,
     bandit: new MemoryBanditStore(),
-    latency: new MemoryLatencyTracker({ alpha: config.routing.latencyEwmaAlpha }),
+    latency: new MemoryLatencyTracker({
+      alpha: config.routing.latencyEwmaAlpha,
+    }),
     rng: options.rng ?? defaultRng,
     externalExclusions: () => unavailable,
-    adapters: options.adapters ?? createAdapters(config.providers, envCredentials(env), env),
+    adapters:
+      options.adapters ??
+      createAdapters(config.providers, envCredentials(env), env),
     metrics: options.metrics ?? new PrometheusMetrics(),
     decisions: new MemoryDecisionLog(10_000, options.decisionLogPath),
     log,

@@ -25,7 +25,9 @@ export function loadGatewayConfig(
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(path, [`cannot read file: ${(err as Error).message}`]);
+    throw new ConfigError(path, [
+      `cannot read file: ${(err as Error).message}`,
+    ]);
   }
   let raw: unknown;
   try {

@@ -54,7 +54,9 @@ export function toApiGatewayEvent(
     query ??= {};
     multiQuery ??= {};
     query[k] = v;
-    (multiQuery[k] ??= []).push(v);
+    const list = multiQuery[k] ?? [];
+    list.push(v);
+    multiQuery[k] = list;
   }
   const method = req.method ?? 'GET';
   const path = url.pathname;
@@ -108,7 +110,8 @@ function localContext(requestId: string, deadline: number): Context {
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'ai-gateway-router-local',
     functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:ai-gateway-router-local',
+    invokedFunctionArn:
+      'arn:aws:lambda:local:000000000000:function:ai-gateway-router-local',
     memoryLimitInMB: '1024',
     awsRequestId: requestId,
     logGroupName: 'local',
@@ -134,14 +137,21 @@ function refuse(res: ServerResponse, err: GatewayError): void {
  * Starts the local host: a Node HTTP server that turns each request into the
  * API Gateway event and feeds the same streaming handler the Lambda runs.
  */
-export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+export async function startLocalServer(
+  options: LocalServerOptions
+): Promise<LocalServer> {
   const { handler, maxBodyBytes } = options;
   const server = createServer((req, res) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBodyBytes) {
       refuse(
         res,
-        new GatewayError(413, 'invalid_request_error', 'request_too_large', `request body exceeds ${maxBodyBytes} bytes`)
+        new GatewayError(
+          413,
+          'invalid_request_error',
+          'request_too_large',
+          `request body exceeds ${maxBodyBytes} bytes`
+        )
       );
       req.resume();
       return;
@@ -156,7 +166,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         refused = true;
         refuse(
           res,
-          new GatewayError(413, 'invalid_request_error', 'request_too_large', `request body exceeds ${maxBodyBytes} bytes`)
+          new GatewayError(
+            413,
+            'invalid_request_error',
+            'request_too_large',
+            `request body exceeds ${maxBodyBytes} bytes`
+          )
         );
         return;
       }
@@ -164,17 +179,34 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
     req.on('end', () => {
       if (refused) return;
-      const body = chunks.length === 0 ? null : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      const body =
+        chunks.length === 0
+          ? null
+          : chunks.length === 1
+            ? chunks[0]!.toString('utf8')
+            : Buffer.concat(chunks).toString('utf8');
       const requestId = randomUUID();
       const stream = new LocalResponseStream(res);
       const event = toApiGatewayEvent(req, body, requestId);
-      handler(event, stream, localContext(requestId, Date.now() + 900_000)).then(
+      handler(
+        event,
+        stream,
+        localContext(requestId, Date.now() + 900_000)
+      ).then(
         () => {
           if (!stream.writableEnded && !stream.destroyed) stream.end();
         },
         () => {
           if (!res.headersSent) {
-            refuse(res, new GatewayError(500, 'server_error', 'internal_error', 'the gateway failed to handle the request'));
+            refuse(
+              res,
+              new GatewayError(
+                500,
+                'server_error',
+                'internal_error',
+                'the gateway failed to handle the request'
+              )
+            );
           } else res.destroy();
         }
       );
@@ -184,7 +216,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () =>
+      resolve()
+    );
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
