@@ -1,10 +1,19 @@
 import OpenAI from 'openai';
-import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from 'openai/resources/chat/completions';
 import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
-import { type FakeBedrockServer, startFakeBedrock } from '../helpers/fakes/bedrock-fake';
+import {
+  type FakeBedrockServer,
+  startFakeBedrock,
+} from '../helpers/fakes/bedrock-fake';
 import type { FakeProviderServer } from '../helpers/fakes/common';
 import { startFakeGemini } from '../helpers/fakes/gemini-fake';
-import { type FakeOpenAIServer, startFakeOpenAI } from '../helpers/fakes/openai-fake';
+import {
+  type FakeOpenAIServer,
+  startFakeOpenAI,
+} from '../helpers/fakes/openai-fake';
 import { startTestGateway, TEST_KEY } from '../helpers/gateway';
 
 /**
@@ -95,12 +104,21 @@ describe('E2E: openai SDK through the gateway', () => {
       env: { GEMINI_API_KEY: GEMINI_KEY, LLAMA_API_KEY: LLAMA_KEY },
       streamIdleTimeoutMs: 2000,
     });
-    client = new OpenAI({ apiKey: TEST_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    client = new OpenAI({
+      apiKey: TEST_KEY,
+      baseURL: `${gw.url}/v1`,
+      maxRetries: 0,
+    });
   });
 
   afterAll(async () => {
     process.env = savedEnv;
-    await Promise.all([gw?.close(), bedrock?.close(), gemini?.close(), llama?.close()]);
+    await Promise.all([
+      gw?.close(),
+      bedrock?.close(),
+      gemini?.close(),
+      llama?.close(),
+    ]);
   });
 
   beforeEach(() => {
@@ -157,9 +175,15 @@ describe('E2E: openai SDK through the gateway', () => {
 
     it('completes a full tool round trip', async () => {
       // Prepare
-      const messages: ChatCompletionMessageParam[] = [{ role: 'user', content: 'Paris' }];
+      const messages: ChatCompletionMessageParam[] = [
+        { role: 'user', content: 'Paris' },
+      ];
       // Act: the model asks for the tool
-      const first = await client.chat.completions.create({ model, messages, tools: [weatherTool] });
+      const first = await client.chat.completions.create({
+        model,
+        messages,
+        tools: [weatherTool],
+      });
       const call = first.choices[0]!.message.tool_calls![0]!;
       expect(first.choices[0]!.finish_reason).toBe('tool_calls');
       expect(call.type).toBe('function');
@@ -172,9 +196,15 @@ describe('E2E: openai SDK through the gateway', () => {
         tool_call_id: call.id,
         content: '{"temp_c":21}',
       });
-      const second = await client.chat.completions.create({ model, messages, tools: [weatherTool] });
+      const second = await client.chat.completions.create({
+        model,
+        messages,
+        tools: [weatherTool],
+      });
       // Assess
-      expect(second.choices[0]!.message.content).toBe('tool said: {"temp_c":21}');
+      expect(second.choices[0]!.message.content).toBe(
+        'tool said: {"temp_c":21}'
+      );
     });
 
     it('streams tool-call deltas the SDK reassembles', async () => {
@@ -186,11 +216,15 @@ describe('E2E: openai SDK through the gateway', () => {
         tool_choice: { type: 'function', function: { name: 'get_weather' } },
         messages: [{ role: 'user', content: 'Berlin' }],
       });
-      const calls: Record<number, { id?: string; name?: string; args: string }> = {};
+      const calls: Record<
+        number,
+        { id?: string; name?: string; args: string }
+      > = {};
       let finish: string | null | undefined;
       for await (const chunk of stream) {
         for (const d of chunk.choices[0]?.delta?.tool_calls ?? []) {
-          const c = (calls[d.index] ??= { args: '' });
+          calls[d.index] ??= { args: '' };
+          const c = calls[d.index]!;
           c.id ??= d.id;
           c.name ??= d.function?.name;
           c.args += d.function?.arguments ?? '';
@@ -206,14 +240,27 @@ describe('E2E: openai SDK through the gateway', () => {
   });
 
   /** The fake behind the policy's current first choice for "smart" (observed latency moves it). */
-  async function firstChoice(stream: boolean): Promise<{ model: string; fake: FakeProviderServer }> {
+  async function firstChoice(
+    stream: boolean
+  ): Promise<{ model: string; fake: FakeProviderServer }> {
     const res = await fetch(`${gw.url}/v1/route`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'smart', stream, messages: [{ role: 'user', content: 'x' }] }),
+      headers: {
+        authorization: `Bearer ${TEST_KEY}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'smart',
+        stream,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
     });
-    const { chosen } = (await res.json()) as { chosen: { model: string; provider: string } };
-    const fake = { bedrock, gemini, 'openai-compatible': llama }[chosen.provider]!;
+    const { chosen } = (await res.json()) as {
+      chosen: { model: string; provider: string };
+    };
+    const fake = { bedrock, gemini, 'openai-compatible': llama }[
+      chosen.provider
+    ]!;
     return { model: chosen.model, fake };
   }
 
@@ -239,10 +286,15 @@ describe('E2E: openai SDK through the gateway', () => {
       first.fake.setBehavior({ errorStatus: 429, retryAfterSeconds: 3 });
       // Act
       const { data: stream, response } = await client.chat.completions
-        .create({ model: 'smart', stream: true, messages: [{ role: 'user', content: 'go on' }] })
+        .create({
+          model: 'smart',
+          stream: true,
+          messages: [{ role: 'user', content: 'go on' }],
+        })
         .withResponse();
       let text = '';
-      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+      for await (const chunk of stream)
+        text += chunk.choices[0]?.delta?.content ?? '';
       // Assess
       expect(text).toBe('echo: go on');
       expect(response.headers.get('x-gateway-model')).not.toBe(first.model);
@@ -255,12 +307,32 @@ describe('E2E: openai SDK through the gateway', () => {
       const fast = await startTestGateway(
         {
           providers: {
-            bedrock: { region: 'eu-central-1', endpoint: bedrock.url, timeoutMs: 300 },
-            'openai-compatible': { baseUrl: llama.url, apiKeyEnv: 'LLAMA_API_KEY' },
+            bedrock: {
+              region: 'eu-central-1',
+              endpoint: bedrock.url,
+              timeoutMs: 300,
+            },
+            'openai-compatible': {
+              baseUrl: llama.url,
+              apiKeyEnv: 'LLAMA_API_KEY',
+            },
           },
           models: [
-            { id: 'a', provider: 'bedrock', providerModelId: 'm', aliases: ['g'], quality: 1, expectedLatencyMs: 1 },
-            { id: 'b', provider: 'openai-compatible', providerModelId: 'm', aliases: ['g'], quality: 0.1 },
+            {
+              id: 'a',
+              provider: 'bedrock',
+              providerModelId: 'm',
+              aliases: ['g'],
+              quality: 1,
+              expectedLatencyMs: 1,
+            },
+            {
+              id: 'b',
+              provider: 'openai-compatible',
+              providerModelId: 'm',
+              aliases: ['g'],
+              quality: 0.1,
+            },
           ],
           tenants: [{ id: 'test', apiKeys: [TEST_KEY] }],
           routing: { banditWeight: 0 },
@@ -268,7 +340,11 @@ describe('E2E: openai SDK through the gateway', () => {
         { env: { LLAMA_API_KEY: LLAMA_KEY } }
       );
       try {
-        const c = new OpenAI({ apiKey: TEST_KEY, baseURL: `${fast.url}/v1`, maxRetries: 0 });
+        const c = new OpenAI({
+          apiKey: TEST_KEY,
+          baseURL: `${fast.url}/v1`,
+          maxRetries: 0,
+        });
         // Act
         const started = Date.now();
         const { data, response } = await c.chat.completions
@@ -291,11 +367,14 @@ describe('E2E: openai SDK through the gateway', () => {
       const stream = await client.chat.completions.create({
         model: 'llama-maverick',
         stream: true,
-        messages: [{ role: 'user', content: 'a fairly long sentence to split' }],
+        messages: [
+          { role: 'user', content: 'a fairly long sentence to split' },
+        ],
       });
       let text = '';
       const consume = async (): Promise<void> => {
-        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+        for await (const chunk of stream)
+          text += chunk.choices[0]?.delta?.content ?? '';
       };
       // Assess
       await expect(consume()).rejects.toThrow(/failed mid-stream/);
@@ -326,7 +405,10 @@ describe('E2E: openai SDK through the gateway', () => {
       gemini.setBehavior({ errorStatus: 429, retryAfterSeconds: 7 });
       // Act
       const err = await client.chat.completions
-        .create({ model: 'gemini-flash', messages: [{ role: 'user', content: 'x' }] })
+        .create({
+          model: 'gemini-flash',
+          messages: [{ role: 'user', content: 'x' }],
+        })
         .catch((e: unknown) => e);
       // Assess
       expect(err).toBeInstanceOf(OpenAI.RateLimitError);
@@ -337,7 +419,8 @@ describe('E2E: openai SDK through the gateway', () => {
 
     it('answers 502 naming the provider when every candidate fails', async () => {
       // Prepare
-      for (const f of [bedrock, gemini, llama]) f.setBehavior({ errorStatus: 500 });
+      for (const f of [bedrock, gemini, llama])
+        f.setBehavior({ errorStatus: 500 });
       // Act
       const err = await client.chat.completions
         .create({ model: 'smart', messages: [{ role: 'user', content: 'x' }] })
@@ -355,8 +438,15 @@ describe('E2E: openai SDK through the gateway', () => {
       // Act
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'llama-maverick', stream: true, messages: [{ role: 'user', content: 'slow' }] }),
+        headers: {
+          authorization: `Bearer ${TEST_KEY}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          model: 'llama-maverick',
+          stream: true,
+          messages: [{ role: 'user', content: 'slow' }],
+        }),
       });
       const raw = await res.text();
       // Assess

@@ -1,16 +1,27 @@
-import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
 import { resolveConfig } from '../../lambdas/core/config/load';
+import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
 import type { Log } from '../../lambdas/core/ports';
 import { seededRng } from '../../lambdas/core/routing/bandit';
-import { type LocalGateway, type LocalGatewayOptions, startLocalGateway } from '../../local/gateway';
+import {
+  type LocalGateway,
+  type LocalGatewayOptions,
+  startLocalGateway,
+} from '../../local/gateway';
 
 /** The API key of the test tenant. */
 export const TEST_KEY = 'sk-test-tenant-key-0001';
 
 /** A logger that records instead of printing (and lets tests assert on logs). */
 export class MemoryLog implements Log {
-  public readonly lines: { level: string; message: string; attributes: Record<string, unknown>[] }[] = [];
-  public debug(message: string, ...attributes: Record<string, unknown>[]): void {
+  public readonly lines: {
+    level: string;
+    message: string;
+    attributes: Record<string, unknown>[];
+  }[] = [];
+  public debug(
+    message: string,
+    ...attributes: Record<string, unknown>[]
+  ): void {
     this.lines.push({ level: 'debug', message, attributes });
   }
   public info(message: string, ...attributes: Record<string, unknown>[]): void {
@@ -19,7 +30,10 @@ export class MemoryLog implements Log {
   public warn(message: string, ...attributes: Record<string, unknown>[]): void {
     this.lines.push({ level: 'warn', message, attributes });
   }
-  public error(message: string, ...attributes: Record<string, unknown>[]): void {
+  public error(
+    message: string,
+    ...attributes: Record<string, unknown>[]
+  ): void {
     this.lines.push({ level: 'error', message, attributes });
   }
   /** Everything logged, as one string (for "no secret/prompt in logs" checks). */
@@ -29,7 +43,9 @@ export class MemoryLog implements Log {
 }
 
 /** A config with an echo provider and the test tenant, merged with `extra`. */
-export function echoConfig(extra: Partial<GatewayConfigFile> = {}): GatewayConfigFile {
+export function echoConfig(
+  extra: Partial<GatewayConfigFile> = {}
+): GatewayConfigFile {
   return {
     providers: { echo: { type: 'echo' }, ...(extra.providers ?? {}) },
     models: [
@@ -42,7 +58,9 @@ export function echoConfig(extra: Partial<GatewayConfigFile> = {}): GatewayConfi
       },
       ...(extra.models ?? []),
     ],
-    tenants: extra.tenants ?? [{ id: 'test', apiKeys: [TEST_KEY], tier: 'standard' }],
+    tenants: extra.tenants ?? [
+      { id: 'test', apiKeys: [TEST_KEY], tier: 'standard' },
+    ],
     ...(extra.routing ? { routing: extra.routing } : {}),
     ...(extra.server ? { server: extra.server } : {}),
   };
@@ -69,10 +87,17 @@ export async function startTestGateway(
 export function call(
   gw: { url: string },
   path: string,
-  init: { method?: string; body?: unknown; key?: string | null; headers?: Record<string, string>; rawBody?: string } = {}
+  init: {
+    method?: string;
+    body?: unknown;
+    key?: string | null;
+    headers?: Record<string, string>;
+    rawBody?: string;
+  } = {}
 ): Promise<Response> {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
-  if (init.key !== null) headers.authorization = `Bearer ${init.key ?? TEST_KEY}`;
+  if (init.key !== null)
+    headers.authorization = `Bearer ${init.key ?? TEST_KEY}`;
   let body: string | undefined = init.rawBody;
   if (init.body !== undefined) {
     body = JSON.stringify(init.body);

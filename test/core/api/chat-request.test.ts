@@ -1,15 +1,25 @@
-import { GatewayError } from '../../../lambdas/core/api/errors';
 import { parseChatRequest } from '../../../lambdas/core/api/chat-request';
+import { GatewayError } from '../../../lambdas/core/api/errors';
 
 const base = { model: 'auto', messages: [{ role: 'user', content: 'hi' }] };
 
-function badParam(body: unknown): { param: string | null; code: string; status: number; message: string } {
+function badParam(body: unknown): {
+  param: string | null;
+  code: string;
+  status: number;
+  message: string;
+} {
   try {
     parseChatRequest(body);
   } catch (err) {
     expect(err).toBeInstanceOf(GatewayError);
     const e = err as GatewayError;
-    return { param: e.param, code: e.code, status: e.status, message: e.message };
+    return {
+      param: e.param,
+      code: e.code,
+      status: e.status,
+      message: e.message,
+    };
   }
   throw new Error('expected a GatewayError');
 }
@@ -22,12 +32,31 @@ describe('Function: parseChatRequest', () => {
         model: 'claude-sonnet',
         messages: [
           { role: 'system', content: 'be brief' },
-          { role: 'developer', content: [{ type: 'text', text: 'dev ' }, { type: 'text', text: 'note' }] },
-          { role: 'user', content: [{ type: 'text', text: 'weather?' }], name: 'ann' },
+          {
+            role: 'developer',
+            content: [
+              { type: 'text', text: 'dev ' },
+              { type: 'text', text: 'note' },
+            ],
+          },
+          {
+            role: 'user',
+            content: [{ type: 'text', text: 'weather?' }],
+            name: 'ann',
+          },
           {
             role: 'assistant',
             content: null,
-            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+            tool_calls: [
+              {
+                id: 'call_1',
+                type: 'function',
+                function: {
+                  name: 'get_weather',
+                  arguments: '{"city":"Paris"}',
+                },
+              },
+            ],
           },
           { role: 'tool', tool_call_id: 'call_1', content: '{"temp":21}' },
         ],
@@ -37,12 +66,23 @@ describe('Function: parseChatRequest', () => {
         top_p: 0.9,
         stop: 'END',
         user: 'u-1',
-        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'get_weather', parameters: { type: 'object' } },
+          },
+        ],
         tool_choice: { type: 'function', function: { name: 'get_weather' } },
         parallel_tool_calls: false,
         stream: true,
         stream_options: { include_usage: true },
-        routing: { domain: 'legal', budget_tier: 'premium', max_latency_ms: 800, region: 'eu', providers: ['bedrock'] },
+        routing: {
+          domain: 'legal',
+          budget_tier: 'premium',
+          max_latency_ms: 800,
+          region: 'eu',
+          providers: ['bedrock'],
+        },
       };
       // Act
       const r = parseChatRequest(body);
@@ -54,7 +94,13 @@ describe('Function: parseChatRequest', () => {
         {
           role: 'assistant',
           content: null,
-          toolCalls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+          toolCalls: [
+            {
+              id: 'call_1',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+            },
+          ],
         },
         { role: 'tool', content: '{"temp":21}', toolCallId: 'call_1' },
       ]);
@@ -62,7 +108,10 @@ describe('Function: parseChatRequest', () => {
       expect(r.stop).toEqual(['END']);
       expect(r.stream).toBe(true);
       expect(r.includeUsage).toBe(true);
-      expect(r.toolChoice).toEqual({ type: 'function', function: { name: 'get_weather' } });
+      expect(r.toolChoice).toEqual({
+        type: 'function',
+        function: { name: 'get_weather' },
+      });
       expect(r.routing).toEqual({
         domain: 'legal',
         budgetTier: 'premium',
@@ -73,7 +122,14 @@ describe('Function: parseChatRequest', () => {
     });
 
     it('accepts nulls the SDK sends for optional fields', () => {
-      const r = parseChatRequest({ ...base, temperature: null, max_tokens: null, stop: null, n: 1, seed: null });
+      const r = parseChatRequest({
+        ...base,
+        temperature: null,
+        max_tokens: null,
+        stop: null,
+        n: 1,
+        seed: null,
+      });
       expect(r.temperature).toBeUndefined();
       expect(r.maxTokens).toBeUndefined();
       expect(r.stream).toBe(false);
@@ -88,31 +144,152 @@ describe('Function: parseChatRequest', () => {
       ['a numeric model', { ...base, model: 42 }, 'model', 'invalid_type'],
       ['an empty model', { ...base, model: '' }, 'model', 'invalid_value'],
       ['missing messages', { model: 'auto' }, 'messages', 'invalid_type'],
-      ['empty messages', { ...base, messages: [] }, 'messages', 'invalid_value'],
-      ['an unknown role', { ...base, messages: [{ role: 'robot', content: 'x' }] }, 'messages[0].role', 'invalid_value'],
-      ['numeric content', { ...base, messages: [{ role: 'user', content: 5 }] }, 'messages[0].content', 'invalid_type'],
-      ['an image part', { ...base, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }, 'messages[0].content[0].type', 'unsupported_content_type'],
-      ['a tool message without id', { ...base, messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id', 'invalid_type'],
-      ['max_tokens 0', { ...base, max_tokens: 0 }, 'max_tokens', 'invalid_value'],
-      ['fractional max_tokens', { ...base, max_tokens: 1.5 }, 'max_tokens', 'invalid_type'],
-      ['temperature 3', { ...base, temperature: 3 }, 'temperature', 'invalid_value'],
-      ['string temperature', { ...base, temperature: 'hot' }, 'temperature', 'invalid_type'],
+      [
+        'empty messages',
+        { ...base, messages: [] },
+        'messages',
+        'invalid_value',
+      ],
+      [
+        'an unknown role',
+        { ...base, messages: [{ role: 'robot', content: 'x' }] },
+        'messages[0].role',
+        'invalid_value',
+      ],
+      [
+        'numeric content',
+        { ...base, messages: [{ role: 'user', content: 5 }] },
+        'messages[0].content',
+        'invalid_type',
+      ],
+      [
+        'an image part',
+        {
+          ...base,
+          messages: [
+            {
+              role: 'user',
+              content: [{ type: 'image_url', image_url: { url: 'x' } }],
+            },
+          ],
+        },
+        'messages[0].content[0].type',
+        'unsupported_content_type',
+      ],
+      [
+        'a tool message without id',
+        { ...base, messages: [{ role: 'tool', content: 'x' }] },
+        'messages[0].tool_call_id',
+        'invalid_type',
+      ],
+      [
+        'max_tokens 0',
+        { ...base, max_tokens: 0 },
+        'max_tokens',
+        'invalid_value',
+      ],
+      [
+        'fractional max_tokens',
+        { ...base, max_tokens: 1.5 },
+        'max_tokens',
+        'invalid_type',
+      ],
+      [
+        'temperature 3',
+        { ...base, temperature: 3 },
+        'temperature',
+        'invalid_value',
+      ],
+      [
+        'string temperature',
+        { ...base, temperature: 'hot' },
+        'temperature',
+        'invalid_type',
+      ],
       ['top_p 0', { ...base, top_p: 0 }, 'top_p', 'invalid_value'],
-      ['five stop sequences', { ...base, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop', 'invalid_value'],
-      ['a non-boolean stream', { ...base, stream: 'yes' }, 'stream', 'invalid_type'],
+      [
+        'five stop sequences',
+        { ...base, stop: ['a', 'b', 'c', 'd', 'e'] },
+        'stop',
+        'invalid_value',
+      ],
+      [
+        'a non-boolean stream',
+        { ...base, stream: 'yes' },
+        'stream',
+        'invalid_type',
+      ],
       ['n = 2', { ...base, n: 2 }, 'n', 'invalid_value'],
       ['logprobs', { ...base, logprobs: true }, 'logprobs', 'invalid_value'],
-      ['an unknown parameter', { ...base, temprature: 1 }, 'temprature', 'unknown_parameter'],
-      ['a tool with a bad name', { ...base, tools: [{ type: 'function', function: { name: 'bad name!' } }] }, 'tools[0].function.name', 'invalid_value'],
-      ['a non-function tool', { ...base, tools: [{ type: 'retrieval' }] }, 'tools[0].type', 'invalid_value'],
-      ['a bad tool_choice', { ...base, tool_choice: 'always' }, 'tool_choice', 'invalid_value'],
-      ['a bad budget tier', { ...base, routing: { budget_tier: 'gold' } }, 'routing.budget_tier', 'invalid_value'],
-      ['a bad region', { ...base, routing: { region: 'mars' } }, 'routing.region', 'invalid_value'],
-      ['a negative latency SLA', { ...base, routing: { max_latency_ms: -1 } }, 'routing.max_latency_ms', 'invalid_value'],
-      ['an empty providers list', { ...base, routing: { providers: [] } }, 'routing.providers', 'invalid_value'],
-      ['an unknown routing field', { ...base, routing: { speed: 'fast' } }, 'routing.speed', 'unknown_parameter'],
-      ['an upper-case domain', { ...base, routing: { domain: 'Legal' } }, 'routing.domain', 'invalid_value'],
-      ['response_format json_schema', { ...base, response_format: { type: 'json_schema' } }, 'response_format.type', 'invalid_value'],
+      [
+        'an unknown parameter',
+        { ...base, temprature: 1 },
+        'temprature',
+        'unknown_parameter',
+      ],
+      [
+        'a tool with a bad name',
+        {
+          ...base,
+          tools: [{ type: 'function', function: { name: 'bad name!' } }],
+        },
+        'tools[0].function.name',
+        'invalid_value',
+      ],
+      [
+        'a non-function tool',
+        { ...base, tools: [{ type: 'retrieval' }] },
+        'tools[0].type',
+        'invalid_value',
+      ],
+      [
+        'a bad tool_choice',
+        { ...base, tool_choice: 'always' },
+        'tool_choice',
+        'invalid_value',
+      ],
+      [
+        'a bad budget tier',
+        { ...base, routing: { budget_tier: 'gold' } },
+        'routing.budget_tier',
+        'invalid_value',
+      ],
+      [
+        'a bad region',
+        { ...base, routing: { region: 'mars' } },
+        'routing.region',
+        'invalid_value',
+      ],
+      [
+        'a negative latency SLA',
+        { ...base, routing: { max_latency_ms: -1 } },
+        'routing.max_latency_ms',
+        'invalid_value',
+      ],
+      [
+        'an empty providers list',
+        { ...base, routing: { providers: [] } },
+        'routing.providers',
+        'invalid_value',
+      ],
+      [
+        'an unknown routing field',
+        { ...base, routing: { speed: 'fast' } },
+        'routing.speed',
+        'unknown_parameter',
+      ],
+      [
+        'an upper-case domain',
+        { ...base, routing: { domain: 'Legal' } },
+        'routing.domain',
+        'invalid_value',
+      ],
+      [
+        'response_format json_schema',
+        { ...base, response_format: { type: 'json_schema' } },
+        'response_format.type',
+        'invalid_value',
+      ],
     ])('rejects %s with a 400 naming the field', (_name, body, param, code) => {
       // Act
       const e = badParam(body);
@@ -135,7 +312,13 @@ describe('Function: parseChatRequest', () => {
     });
 
     it('rejects an assistant message with neither content nor tool calls', () => {
-      const e = badParam({ ...base, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: null }] });
+      const e = badParam({
+        ...base,
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: null },
+        ],
+      });
       expect(e.param).toBe('messages[1].content');
     });
 
@@ -149,21 +332,30 @@ describe('Function: parseChatRequest', () => {
     });
 
     it('rejects tool_choice "required" without tools', () => {
-      expect(badParam({ ...base, tool_choice: 'required' }).param).toBe('tool_choice');
+      expect(badParam({ ...base, tool_choice: 'required' }).param).toBe(
+        'tool_choice'
+      );
     });
 
     it('rejects duplicate tool names', () => {
       const tool = { type: 'function', function: { name: 'a' } };
-      expect(badParam({ ...base, tools: [tool, tool] }).param).toBe('tools[1].function.name');
+      expect(badParam({ ...base, tools: [tool, tool] }).param).toBe(
+        'tools[1].function.name'
+      );
     });
 
     it('rejects stream_options without stream', () => {
-      expect(badParam({ ...base, stream_options: { include_usage: true } }).param).toBe('stream_options');
+      expect(
+        badParam({ ...base, stream_options: { include_usage: true } }).param
+      ).toBe('stream_options');
     });
 
     it('never echoes message content in the error', () => {
       const secret = 'my-password-hunter2';
-      const e = badParam({ ...base, messages: [{ role: 'user', content: secret, extra: 1 }] });
+      const e = badParam({
+        ...base,
+        messages: [{ role: 'user', content: secret, extra: 1 }],
+      });
       expect(e.message).not.toContain(secret);
     });
   });

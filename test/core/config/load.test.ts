@@ -25,8 +25,14 @@ describe('Function: resolveConfig', () => {
     const raw = {
       providers: {
         bedrock: { region: 'eu-central-1', endpoint: 'http://127.0.0.1:9001' },
-        gemini: { baseUrl: 'http://127.0.0.1:9002', apiKeyEnv: 'GEMINI_API_KEY' },
-        'openai-compatible': { baseUrl: 'http://127.0.0.1:9003/v1', apiKeyEnv: 'LLAMA_API_KEY' },
+        gemini: {
+          baseUrl: 'http://127.0.0.1:9002',
+          apiKeyEnv: 'GEMINI_API_KEY',
+        },
+        'openai-compatible': {
+          baseUrl: 'http://127.0.0.1:9003/v1',
+          apiKeyEnv: 'LLAMA_API_KEY',
+        },
       },
       models: [
         {
@@ -39,7 +45,11 @@ describe('Function: resolveConfig', () => {
           pricing: { inputPer1M: 3, outputPer1M: 15 },
           domains: ['legal', 'medical'],
         },
-        { id: 'gemini-flash', provider: 'gemini', providerModelId: 'gemini-2.5-flash' },
+        {
+          id: 'gemini-flash',
+          provider: 'gemini',
+          providerModelId: 'gemini-2.5-flash',
+        },
       ],
       tenants: [
         {
@@ -55,16 +65,29 @@ describe('Function: resolveConfig', () => {
     const config = resolveConfig(raw, { GEMINI_API_KEY: 'g' });
     // Assess
     expect(config.models[0]).toEqual(
-      expect.objectContaining({ id: 'claude-sonnet', providerType: 'bedrock', region: 'eu', status: 'active' })
+      expect.objectContaining({
+        id: 'claude-sonnet',
+        providerType: 'bedrock',
+        region: 'eu',
+        status: 'active',
+      })
     );
     expect(config.models[1]).toEqual(
-      expect.objectContaining({ region: 'global', capabilities: ['streaming'], contextWindow: 128000, maxOutputTokens: 4096, quality: 0.5 })
+      expect.objectContaining({
+        region: 'global',
+        capabilities: ['streaming'],
+        contextWindow: 128000,
+        maxOutputTokens: 4096,
+        quality: 0.5,
+      })
     );
     expect(config.providers.find((p) => p.id === 'gemini')?.live).toBe(true);
     const llama = config.providers.find((p) => p.id === 'openai-compatible')!;
     expect(llama.live).toBe(false);
     expect(llama.reason).toBe('credential env LLAMA_API_KEY is not set');
-    expect(config.tenants[0]!.keyHashes).toEqual([hashApiKey('sk-acme-0123456789abcdef')]);
+    expect(config.tenants[0]!.keyHashes).toEqual([
+      hashApiKey('sk-acme-0123456789abcdef'),
+    ]);
     expect(config.routing.defaultTier).toBe('standard');
     expect(config.server.maxBodyBytes).toBe(1048576);
   });
@@ -72,22 +95,43 @@ describe('Function: resolveConfig', () => {
   it('supports several instances of a family via `type`', () => {
     const config = resolveConfig(
       {
-        providers: { ollama: { type: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1' } },
-        models: [{ id: 'llama3', provider: 'ollama', providerModelId: 'llama3.2' }],
+        providers: {
+          ollama: {
+            type: 'openai-compatible',
+            baseUrl: 'http://127.0.0.1:11434/v1',
+          },
+        },
+        models: [
+          { id: 'llama3', provider: 'ollama', providerModelId: 'llama3.2' },
+        ],
         tenants: [tenant],
       },
       {}
     );
-    expect(config.providers[0]).toEqual(expect.objectContaining({ id: 'ollama', type: 'openai-compatible', live: true }));
+    expect(config.providers[0]).toEqual(
+      expect.objectContaining({
+        id: 'ollama',
+        type: 'openai-compatible',
+        live: true,
+      })
+    );
     expect(config.models[0]!.providerType).toBe('openai-compatible');
   });
 
   it('fails listing every bad field with its path', () => {
     const found = problems({
-      providers: { bedrock: { region: 'eu-west-1', endpoint: 'not a url' }, weird: { foo: 1 } },
+      providers: {
+        bedrock: { region: 'eu-west-1', endpoint: 'not a url' },
+        weird: { foo: 1 },
+      },
       models: [
         { id: 'a', provider: 'nope', providerModelId: 'x' },
-        { id: 'b', provider: 'bedrock', providerModelId: 'x', pricing: { inputPer1M: -1, outputPer1M: 0 } },
+        {
+          id: 'b',
+          provider: 'bedrock',
+          providerModelId: 'x',
+          pricing: { inputPer1M: -1, outputPer1M: 0 },
+        },
       ],
       tenants: [{ id: 't', apiKeys: ['short'] }],
     });
@@ -101,7 +145,11 @@ describe('Function: resolveConfig', () => {
 
   it('fails on provider-level problems with the provider path', () => {
     const found = problems({
-      providers: { bedrock: { endpoint: 'ftp://x' }, weird: { foo: 1 }, gemini: { apiKeyEnv: 'has space', mystery: 1 } },
+      providers: {
+        bedrock: { endpoint: 'ftp://x' },
+        weird: { foo: 1 },
+        gemini: { apiKeyEnv: 'has space', mystery: 1 },
+      },
       models: [{ id: 'a', provider: 'nope', providerModelId: 'x' }],
       tenants: [tenant],
     });
@@ -139,7 +187,9 @@ describe('Function: resolveConfig', () => {
   it('rejects unknown top-level keys and a tenant without keys', () => {
     const found = problems({ tenats: [], tenants: [{ id: 'x' }] });
     expect(found.join('\n')).toMatch(/tenats/);
-    expect(found.join('\n')).toMatch(/tenants\[0\]\.apiKeys: needs apiKeys or apiKeyHashes/);
+    expect(found.join('\n')).toMatch(
+      /tenants\[0\]\.apiKeys: needs apiKeys or apiKeyHashes/
+    );
   });
 });
 
@@ -148,11 +198,19 @@ describe('Function: defaultConfigFile', () => {
     const config = resolveConfig(defaultConfigFile({}), {});
     expect(config.models.map((m) => m.id)).toEqual(['echo']);
     expect(config.models[0]!.autoRoute).toBe(true);
-    expect(config.tenants[0]!.keyHashes).toEqual([hashApiKey(DEFAULT_LOCAL_API_KEY)]);
+    expect(config.tenants[0]!.keyHashes).toEqual([
+      hashApiKey(DEFAULT_LOCAL_API_KEY),
+    ]);
   });
 
   it('adds providers whose credentials are present and hides echo from auto routing', () => {
-    const env = { GEMINI_API_KEY: 'g', LLAMA_API_KEY: 'l', AWS_ACCESS_KEY_ID: 'a', AWS_REGION: 'eu-central-1', GATEWAY_API_KEY: 'sk-my-own-key-000000' };
+    const env = {
+      GEMINI_API_KEY: 'g',
+      LLAMA_API_KEY: 'l',
+      AWS_ACCESS_KEY_ID: 'a',
+      AWS_REGION: 'eu-central-1',
+      GATEWAY_API_KEY: 'sk-my-own-key-000000',
+    };
     const config = resolveConfig(defaultConfigFile(env), env);
     expect(config.providers.map((p) => [p.id, p.live])).toEqual([
       ['bedrock', true],
@@ -160,9 +218,15 @@ describe('Function: defaultConfigFile', () => {
       ['openai-compatible', true],
       ['echo', true],
     ]);
-    expect(config.models.find((m) => m.id === 'claude-sonnet')?.providerModelId).toMatch(/^eu\./);
-    expect(config.models.find((m) => m.id === 'claude-sonnet')?.region).toBe('eu');
+    expect(
+      config.models.find((m) => m.id === 'claude-sonnet')?.providerModelId
+    ).toMatch(/^eu\./);
+    expect(config.models.find((m) => m.id === 'claude-sonnet')?.region).toBe(
+      'eu'
+    );
     expect(config.models.find((m) => m.id === 'echo')?.autoRoute).toBe(false);
-    expect(config.tenants[0]!.keyHashes).toEqual([hashApiKey('sk-my-own-key-000000')]);
+    expect(config.tenants[0]!.keyHashes).toEqual([
+      hashApiKey('sk-my-own-key-000000'),
+    ]);
   });
 });
