@@ -3,7 +3,11 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { parseChatRequest } from '../core/api/chat-request';
 import { badRequest, GatewayError, toGatewayError } from '../core/api/errors';
 import type { ResolvedProvider, ResolvedTenant } from '../core/config/load';
-import { ChatService, type ChatServiceDeps } from '../core/gateway/chat-service';
+import type { ControlPlane } from '../core/control/control-plane';
+import {
+  ChatService,
+  type ChatServiceDeps,
+} from '../core/gateway/chat-service';
 import {
   healthJson,
   listModelsJson,
@@ -13,6 +17,7 @@ import {
 import { planRoute } from '../core/gateway/plan';
 import { JSON_HEADERS, type ResponseSink } from '../core/gateway/sink';
 import type { TenantDirectory } from '../core/tenants/directory';
+import { type AdminAuth, authenticateAdmin, handleAdmin } from './admin';
 
 /** Everything the router needs; built once per container (AWS) or process (local). */
 export interface RouterDeps extends ChatServiceDeps {
@@ -21,10 +26,16 @@ export interface RouterDeps extends ChatServiceDeps {
   /** Largest accepted body in bytes (413 beyond). */
   readonly maxBodyBytes: number;
   readonly startedAt: number;
+  /** Operator actions behind `/v1/admin/*` (absent: admin routes answer 404). */
+  readonly control?: ControlPlane;
+  readonly adminAuth: AdminAuth;
 }
 
 /** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
-export type RouterApp = (event: APIGatewayProxyEvent, sink: ResponseSink) => Promise<void>;
+export type RouterApp = (
+  event: APIGatewayProxyEvent,
+  sink: ResponseSink
+) => Promise<void>;
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -32,10 +43,11 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 function lowerHeaders(event: APIGatewayProxyEvent): Record<string, string> {
   const out: Record<string, string> = {};
   const h = event.headers;
-  if (h) for (const k in h) {
-    const v = h[k];
-    if (v !== undefined) out[k.toLowerCase()] = v;
-  }
+  if (h)
+    for (const k in h) {
+      const v = h[k];
+      if (v !== undefined) out[k.toLowerCase()] = v;
+    }
   return out;
 }
 
@@ -87,7 +99,12 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     }
     const tenant = await deps.tenants.authenticate(key);
     if (!tenant) {
-      throw new GatewayError(401, 'authentication_error', 'invalid_api_key', 'invalid API key');
+      throw new GatewayError(
+        401,
+        'authentication_error',
+        'invalid_api_key',
+        'invalid API key'
+      );
     }
     return tenant;
   };
@@ -102,11 +119,16 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         `request body exceeds ${deps.maxBodyBytes} bytes`
       );
     }
-    if (text.length === 0) throw badRequest('the request body is empty', null, 'invalid_json');
+    if (text.length === 0)
+      throw badRequest('the request body is empty', null, 'invalid_json');
     try {
       return JSON.parse(text);
     } catch {
-      throw badRequest('the request body is not valid JSON', null, 'invalid_json');
+      throw badRequest(
+        'the request body is not valid JSON',
+        null,
+        'invalid_json'
+      );
     }
   };
 
@@ -119,7 +141,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         : (event.requestContext?.requestId ?? randomUUID());
     const idHeader = { 'x-request-id': requestId };
     const method = event.httpMethod;
-    const path = event.path.length > 1 ? event.path.replace(/\/+$/, '') : event.path;
+    const path =
+      event.path.length > 1 ? event.path.replace(/\/+$/, '') : event.path;
     try {
       switch (path) {
         case '/v1/chat/completions': {
@@ -140,7 +163,12 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         case '/v1/models': {
           requireMethod(method, 'GET');
           const tenant = await authenticate(headers);
-          sendJson(sink, 200, listModelsJson(deps.catalog.list(), tenant), idHeader);
+          sendJson(
+            sink,
+            200,
+            listModelsJson(deps.catalog.list(), tenant),
+            idHeader
+          );
           return;
         }
         case '/v1/stats': {
@@ -156,7 +184,12 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         }
         case '/health': {
           requireMethod(method, 'GET');
-          sendJson(sink, 200, healthJson(deps.providers, deps.startedAt, now()), idHeader);
+          sendJson(
+            sink,
+            200,
+            healthJson(deps.providers, deps.startedAt, now()),
+            idHeader
+          );
           return;
         }
         case '/metrics': {
@@ -174,6 +207,24 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           return;
         }
         default:
+          if (path.startsWith('/v1/admin/') && deps.control) {
+            const who = await authenticateAdmin(
+              deps.adminAuth,
+              event,
+              bearer(headers),
+              deps.tenants
+            );
+            const res = await handleAdmin(
+              deps.control,
+              method,
+              path.slice('/v1/admin/'.length),
+              () => readJson(event),
+              event.queryStringParameters ?? {},
+              { who, requestId }
+            );
+            sendJson(sink, res.status, res.body, idHeader);
+            return;
+          }
           throw new GatewayError(
             404,
             'not_found_error',
@@ -187,7 +238,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         deps.log.error('unhandled error', {
           requestId,
           path,
-          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+          error:
+            err instanceof Error ? `${err.name}: ${err.message}` : String(err),
           stack: err instanceof Error ? err.stack : undefined,
         });
       }

@@ -20,10 +20,13 @@ import type { RouterDeps } from './app';
  * refused here: it must never be reachable in an AWS deployment.
  */
 export function loadAwsConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  const raw: unknown = env.GATEWAY_CONFIG_JSON ? JSON.parse(env.GATEWAY_CONFIG_JSON) : {};
+  const raw: unknown = env.GATEWAY_CONFIG_JSON
+    ? JSON.parse(env.GATEWAY_CONFIG_JSON)
+    : {};
   const config = resolveConfig(raw, env, 'GATEWAY_CONFIG_JSON');
   const echo = config.providers.find((p) => p.type === 'echo');
-  if (echo) throw new Error(`provider ${echo.id}: the echo provider is local-only`);
+  if (echo)
+    throw new Error(`provider ${echo.id}: the echo provider is local-only`);
   return config;
 }
 
@@ -31,12 +34,17 @@ export function loadAwsConfig(env: NodeJS.ProcessEnv): GatewayConfig {
 export function composeAws(env: NodeJS.ProcessEnv = process.env): RouterDeps {
   const config = loadAwsConfig(env);
   const log = new Logger({ serviceName: 'ai-gateway-router' });
-  const unavailable = unavailableProviderExclusions(config.providers, config.models);
+  const unavailable = unavailableProviderExclusions(
+    config.providers,
+    config.models
+  );
   return {
     catalog: staticCatalog(config.models),
     routing: config.routing,
     bandit: new MemoryBanditStore(),
-    latency: new MemoryLatencyTracker({ alpha: config.routing.latencyEwmaAlpha }),
+    latency: new MemoryLatencyTracker({
+      alpha: config.routing.latencyEwmaAlpha,
+    }),
     rng: defaultRng,
     externalExclusions: () => unavailable,
     adapters: createAdapters(config.providers, envCredentials(env), env),
@@ -50,5 +58,6 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): RouterDeps {
     providers: config.providers,
     maxBodyBytes: config.server.maxBodyBytes,
     startedAt: Date.now(),
+    adminAuth: { mode: 'iam' },
   };
 }

@@ -9,4 +9,7 @@ import { awsLambdaGlobal, createStreamingHandler } from './lambda-stream';
 const aws = awsLambdaGlobal();
 
 /** The streaming handler the runtime invokes. */
-export const handler = createStreamingHandler(createRouterApp(composeAws()), aws);
+export const handler = createStreamingHandler(
+  createRouterApp(composeAws()),
+  aws
+);

@@ -28,13 +28,17 @@ export type StreamingHandler = (
 export interface AwsLambdaGlobal {
   streamifyResponse(handler: StreamingHandler): StreamingHandler;
   HttpResponseStream: {
-    from(stream: LambdaResponseStream, metadata: HttpResponseMetadata): LambdaResponseStream;
+    from(
+      stream: LambdaResponseStream,
+      metadata: HttpResponseMetadata
+    ): LambdaResponseStream;
   };
 }
 
 /** The runtime's `awslambda` global (real on AWS, emulated by the local host). */
 export function awsLambdaGlobal(): AwsLambdaGlobal {
-  const g = (globalThis as unknown as { awslambda?: AwsLambdaGlobal }).awslambda;
+  const g = (globalThis as unknown as { awslambda?: AwsLambdaGlobal })
+    .awslambda;
   // The SDK may have created an empty `awslambda` object: check the API itself.
   if (typeof g?.streamifyResponse !== 'function') {
     throw new Error(
@@ -61,8 +65,14 @@ export function lambdaSink(
   };
   responseStream.once('close', onGone);
   responseStream.once('error', onGone);
-  const open = (status: number, headers: Record<string, string>): LambdaResponseStream => {
-    out = aws.HttpResponseStream.from(responseStream, { statusCode: status, headers });
+  const open = (
+    status: number,
+    headers: Record<string, string>
+  ): LambdaResponseStream => {
+    out = aws.HttpResponseStream.from(responseStream, {
+      statusCode: status,
+      headers,
+    });
     return out;
   };
   return {
@@ -74,11 +84,19 @@ export function lambdaSink(
       if (ended) return;
       if (out) {
         // Already streaming: an error can only travel in-band now.
-        const err = new GatewayError(status, 'server_error', 'stream_error', 'the stream failed');
+        const err = new GatewayError(
+          status,
+          'server_error',
+          'stream_error',
+          'the stream failed'
+        );
         out.write(sseError(err.toBody()));
       } else {
         // A known length lets API Gateway and Node skip chunked encoding.
-        const withLength = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+        const withLength = {
+          ...headers,
+          'content-length': String(Buffer.byteLength(body)),
+        };
         open(status, withLength).write(body);
       }
       ended = true;
@@ -115,14 +133,26 @@ export function lambdaSink(
  * Wraps the router app as a streaming Lambda handler. The handler never
  * rejects: a failure that escapes the app is answered with a bare 500.
  */
-export function createStreamingHandler(app: RouterApp, aws: AwsLambdaGlobal): StreamingHandler {
+export function createStreamingHandler(
+  app: RouterApp,
+  aws: AwsLambdaGlobal
+): StreamingHandler {
   return aws.streamifyResponse(async (event, responseStream) => {
     const sink = lambdaSink(responseStream, aws);
     try {
       await app(event, sink);
     } catch {
-      const err = new GatewayError(500, 'server_error', 'internal_error', 'the gateway failed to handle the request');
-      sink.send(500, { 'content-type': 'application/json' }, JSON.stringify(err.toBody()));
+      const err = new GatewayError(
+        500,
+        'server_error',
+        'internal_error',
+        'the gateway failed to handle the request'
+      );
+      sink.send(
+        500,
+        { 'content-type': 'application/json' },
+        JSON.stringify(err.toBody())
+      );
     }
     if (!sink.finished) sink.end();
   });

@@ -109,3 +109,12 @@ export function call(
     body,
   });
 }
+
+/** A parsed JSON response body, loosely typed for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: assertions read arbitrary JSON
+export type Json = any;
+
+/** Reads a response body as JSON. */
+export async function json(res: Response): Promise<Json> {
+  return (await res.json()) as Json;
+}

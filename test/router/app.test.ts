@@ -3,6 +3,7 @@ import { hashApiKey } from '../../lambdas/core/config/load';
 import {
   call,
   echoConfig,
+  json,
   startTestGateway,
   TEST_KEY,
 } from '../helpers/gateway';
@@ -49,7 +50,7 @@ describe('Router app (local host, echo provider)', () => {
     it('answers 401 without a key', async () => {
       const res = await call(gw, '/v1/models', { key: null });
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({
+      expect(await json(res)).toEqual({
         error: expect.objectContaining({
           type: 'authentication_error',
           code: 'missing_api_key',
@@ -63,7 +64,7 @@ describe('Router app (local host, echo provider)', () => {
         key: 'sk-nope-nope-nope-nope',
       });
       expect(res.status).toBe(401);
-      expect((await res.json()).error.code).toBe('invalid_api_key');
+      expect((await json(res)).error.code).toBe('invalid_api_key');
     });
 
     it('accepts keys given as hashes in config', async () => {
@@ -71,7 +72,7 @@ describe('Router app (local host, echo provider)', () => {
         key: 'sk-limited-tenant-key-01',
       });
       expect(res.status).toBe(200);
-      const body = await res.json();
+      const body = await json(res);
       expect(body.data.map((m: { id: string }) => m.id)).toEqual(['echo-2']);
     });
 
@@ -81,7 +82,7 @@ describe('Router app (local host, echo provider)', () => {
         body: { model: 'echo', messages: [{ role: 'user', content: 'x' }] },
       });
       expect(res.status).toBe(403);
-      expect((await res.json()).error.code).toBe('model_not_allowed');
+      expect((await json(res)).error.code).toBe('model_not_allowed');
     });
   });
 
@@ -92,7 +93,7 @@ describe('Router app (local host, echo provider)', () => {
         headers: { 'content-type': 'application/json' },
       });
       expect(res.status).toBe(400);
-      expect((await res.json()).error).toEqual(
+      expect((await json(res)).error).toEqual(
         expect.objectContaining({
           type: 'invalid_request_error',
           code: 'invalid_json',
@@ -113,7 +114,7 @@ describe('Router app (local host, echo provider)', () => {
         },
       });
       expect(res.status).toBe(413);
-      expect((await res.json()).error.code).toBe('request_too_large');
+      expect((await json(res)).error.code).toBe('request_too_large');
     });
 
     it('answers 404 model_not_found for an unknown model', async () => {
@@ -121,7 +122,7 @@ describe('Router app (local host, echo provider)', () => {
         body: { model: 'gpt-99', messages: [{ role: 'user', content: 'x' }] },
       });
       expect(res.status).toBe(404);
-      expect((await res.json()).error).toEqual(
+      expect((await json(res)).error).toEqual(
         expect.objectContaining({ code: 'model_not_found', param: 'model' })
       );
     });
@@ -135,7 +136,7 @@ describe('Router app (local host, echo provider)', () => {
         },
       });
       expect(res.status).toBe(400);
-      const err = (await res.json()).error;
+      const err = (await json(res)).error;
       expect(err.code).toBe('no_eligible_model');
       expect(err.message).toContain('echo-2');
     });
@@ -144,7 +145,7 @@ describe('Router app (local host, echo provider)', () => {
       expect((await call(gw, '/v1/nothing')).status).toBe(404);
       const res = await call(gw, '/v1/chat/completions');
       expect(res.status).toBe(405);
-      expect((await res.json()).error.code).toBe('method_not_allowed');
+      expect((await json(res)).error.code).toBe('method_not_allowed');
     });
 
     it('keeps the client request id when it is well-formed', async () => {
@@ -175,7 +176,7 @@ describe('Router app (local host, echo provider)', () => {
       );
       expect(res.headers.get('x-request-id')).toBeTruthy();
       expect(Number(res.headers.get('x-gateway-cost-usd'))).toBe(0);
-      const body = await res.json();
+      const body = await json(res);
       expect(body).toEqual(
         expect.objectContaining({
           object: 'chat.completion',
@@ -282,7 +283,7 @@ describe('Router app (local host, echo provider)', () => {
 
   describe('other endpoints', () => {
     it('GET /v1/models lists models with provider, capabilities and region', async () => {
-      const body = await (await call(gw, '/v1/models')).json();
+      const body = await json(await call(gw, '/v1/models'));
       expect(body.object).toBe('list');
       expect(body.data[0]).toEqual(
         expect.objectContaining({
@@ -306,7 +307,7 @@ describe('Router app (local host, echo provider)', () => {
         },
       });
       expect(res.status).toBe(200);
-      const body = await res.json();
+      const body = await json(res);
       expect(body.context_key).toBe('legal|low|true');
       expect(body.chosen).toEqual({
         model: 'echo',
@@ -329,7 +330,7 @@ describe('Router app (local host, echo provider)', () => {
     it('GET /health answers without auth and lists providers', async () => {
       const res = await call(gw, '/health', { key: null });
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual(
+      expect(await json(res)).toEqual(
         expect.objectContaining({
           status: 'ok',
           providers: [expect.objectContaining({ id: 'echo', live: true })],
@@ -348,7 +349,7 @@ describe('Router app (local host, echo provider)', () => {
     });
 
     it('GET /v1/stats shows observed latency and bandit posteriors', async () => {
-      const body = await (await call(gw, '/v1/stats')).json();
+      const body = await json(await call(gw, '/v1/stats'));
       expect(
         body.models.find((m: { model: string }) => m.model === 'echo')
           .observations

@@ -89,7 +89,7 @@ const modelIdSchema = z.string().check(
   z.minLength(1),
   z.maxLength(128),
   z.regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/,
+    /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/,
     'may contain letters, digits and . _ : / @ -'
   ),
   z.refine((v) => v !== 'auto', '"auto" is reserved')

@@ -1,0 +1,303 @@
+import type { AuditRecord } from '../../lambdas/core/audit/types';
+import type { ControlPlane } from '../../lambdas/core/control/control-plane';
+import type { KillSwitchValue } from '../../lambdas/core/kill-switches/types';
+import type {
+  ModelStatus,
+  ModelVersion,
+  RouteSetDocument,
+} from '../../lambdas/core/registry/types';
+
+/** What `ops status` shows. */
+export interface OpsStatus {
+  readonly killSwitches: Record<string, KillSwitchValue>;
+  readonly routeSet?: {
+    name: string;
+    active?: RouteSetDocument;
+    latestVersion?: number;
+  };
+  readonly models: readonly {
+    id: string;
+    version: number;
+    status: string;
+    provider: string;
+  }[];
+  /** Circuit breaker states, when the backend is a running gateway. */
+  readonly circuits?: unknown;
+}
+
+/** The operator actions the CLI performs, over HTTP or straight on AWS. */
+export interface OpsBackend {
+  readonly describe: string;
+  status(routeSet: string): Promise<OpsStatus>;
+  getKillSwitch(scope: string): Promise<KillSwitchValue>;
+  setKillSwitch(
+    scope: string,
+    value: {
+      state: 'on' | 'off';
+      reason: string;
+      percent?: number;
+      until?: string;
+    }
+  ): Promise<KillSwitchValue>;
+  activateRouteSet(
+    name: string,
+    version: number,
+    reason: string
+  ): Promise<RouteSetDocument>;
+  rollbackRouteSet(name: string, reason: string): Promise<RouteSetDocument>;
+  setModelStatus(
+    id: string,
+    status: ModelStatus,
+    reason: string
+  ): Promise<ModelVersion>;
+  resetBandit(reason: string, contextKey?: string): Promise<void>;
+  audit(limit: number, target?: string): Promise<readonly AuditRecord[]>;
+}
+
+/** A failure to show the operator (no stack trace). */
+export class OpsError extends Error {
+  public override readonly name = 'OpsError';
+}
+
+/** Talks to a gateway's admin API (`--url`, `--admin-key`). */
+export class HttpOpsBackend implements OpsBackend {
+  public readonly describe: string;
+
+  public constructor(
+    private readonly baseUrl: string,
+    private readonly adminKey: string,
+    private readonly fetchFn: typeof fetch = fetch
+  ) {
+    this.describe = `admin API at ${baseUrl}`;
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown
+  ): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.adminKey}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new OpsError(
+        `cannot reach ${this.baseUrl}: ${(err as Error).message}`
+      );
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new OpsError(
+        `${method} ${path}: HTTP ${res.status} with a non-JSON body`
+      );
+    }
+    if (!res.ok) {
+      const e = (
+        parsed as { error?: { message?: string; code?: string } } | undefined
+      )?.error;
+      throw new OpsError(
+        `${method} ${path}: HTTP ${res.status} ${e?.code ?? ''} ${e?.message ?? ''}`.trim()
+      );
+    }
+    return parsed as T;
+  }
+
+  public async status(routeSet: string): Promise<OpsStatus> {
+    const [ks, models, rs, stats] = await Promise.all([
+      this.call<{ data: Record<string, KillSwitchValue> }>(
+        'GET',
+        '/v1/admin/kill-switches'
+      ),
+      this.call<{ data: ModelVersion[] }>('GET', '/v1/admin/models'),
+      this.call<{ active?: RouteSetDocument; versions: RouteSetDocument[] }>(
+        'GET',
+        `/v1/admin/route-sets/${encodeURIComponent(routeSet)}`
+      ).catch(() => undefined),
+      this.call<{ circuits?: unknown }>('GET', '/v1/admin/stats').catch(
+        () => undefined
+      ),
+    ]);
+    return {
+      killSwitches: ks.data,
+      routeSet: {
+        name: routeSet,
+        active: rs?.active,
+        latestVersion: rs?.versions[0]?.version,
+      },
+      models: models.data.map((m) => ({
+        id: m.modelId,
+        version: m.version,
+        status: m.config.status,
+        provider: m.config.provider,
+      })),
+      circuits: stats?.circuits,
+    };
+  }
+
+  public async getKillSwitch(scope: string): Promise<KillSwitchValue> {
+    return this.call('GET', `/v1/admin/kill-switches/${scope}`);
+  }
+
+  public async setKillSwitch(
+    scope: string,
+    value: {
+      state: 'on' | 'off';
+      reason: string;
+      percent?: number;
+      until?: string;
+    }
+  ): Promise<KillSwitchValue> {
+    return this.call('PUT', `/v1/admin/kill-switches/${scope}`, value);
+  }
+
+  public async activateRouteSet(
+    name: string,
+    version: number,
+    reason: string
+  ): Promise<RouteSetDocument> {
+    return this.call(
+      'POST',
+      `/v1/admin/route-sets/${encodeURIComponent(name)}/activate`,
+      { version, reason }
+    );
+  }
+
+  public async rollbackRouteSet(
+    name: string,
+    reason: string
+  ): Promise<RouteSetDocument> {
+    return this.call(
+      'POST',
+      `/v1/admin/route-sets/${encodeURIComponent(name)}/rollback`,
+      { reason }
+    );
+  }
+
+  public async setModelStatus(
+    id: string,
+    status: ModelStatus,
+    reason: string
+  ): Promise<ModelVersion> {
+    return this.call(
+      'PUT',
+      `/v1/admin/models/${encodeURIComponent(id)}/status`,
+      { status, reason }
+    );
+  }
+
+  public async resetBandit(reason: string, contextKey?: string): Promise<void> {
+    await this.call('POST', '/v1/admin/bandit/reset', {
+      reason,
+      ...(contextKey ? { context_key: contextKey } : {}),
+    });
+  }
+
+  public async audit(
+    limit: number,
+    target?: string
+  ): Promise<readonly AuditRecord[]> {
+    const q = new URLSearchParams({
+      limit: String(limit),
+      ...(target ? { target } : {}),
+    });
+    return (
+      await this.call<{ data: AuditRecord[] }>('GET', `/v1/admin/audit?${q}`)
+    ).data;
+  }
+}
+
+/** Acts straight on the stores (AWS mode: SSM and DynamoDB with the caller's credentials). */
+export class ControlPlaneOpsBackend implements OpsBackend {
+  public constructor(
+    private readonly plane: ControlPlane,
+    private readonly who: string,
+    public readonly describe: string
+  ) {}
+
+  public async status(routeSet: string): Promise<OpsStatus> {
+    const [killSwitches, models, rs] = await Promise.all([
+      this.plane.listKillSwitches(),
+      this.plane.listModels(),
+      this.plane.getRouteSet(routeSet).catch(() => undefined),
+    ]);
+    return {
+      killSwitches,
+      routeSet: {
+        name: routeSet,
+        active: rs?.active,
+        latestVersion: rs?.versions[0]?.version,
+      },
+      models: models.map((m) => ({
+        id: m.modelId,
+        version: m.version,
+        status: m.config.status,
+        provider: m.config.provider,
+      })),
+    };
+  }
+
+  public getKillSwitch(scope: string): Promise<KillSwitchValue> {
+    return this.plane.getKillSwitch(scope);
+  }
+
+  public setKillSwitch(
+    scope: string,
+    value: {
+      state: 'on' | 'off';
+      reason: string;
+      percent?: number;
+      until?: string;
+    }
+  ): Promise<KillSwitchValue> {
+    return this.plane.setKillSwitch(scope, value, {
+      who: this.who,
+      reason: value.reason,
+    });
+  }
+
+  public activateRouteSet(
+    name: string,
+    version: number,
+    reason: string
+  ): Promise<RouteSetDocument> {
+    return this.plane.activateRouteSet(name, version, {
+      who: this.who,
+      reason,
+    });
+  }
+
+  public rollbackRouteSet(
+    name: string,
+    reason: string
+  ): Promise<RouteSetDocument> {
+    return this.plane.rollbackRouteSet(name, { who: this.who, reason });
+  }
+
+  public setModelStatus(
+    id: string,
+    status: ModelStatus,
+    reason: string
+  ): Promise<ModelVersion> {
+    return this.plane.setModelStatus(id, status, { who: this.who, reason });
+  }
+
+  public resetBandit(reason: string, contextKey?: string): Promise<void> {
+    return this.plane.resetBandit({ who: this.who, reason }, contextKey);
+  }
+
+  public audit(
+    limit: number,
+    target?: string
+  ): Promise<readonly AuditRecord[]> {
+    return this.plane.listAudit(limit, target);
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * `npm run ops -- <command>`: operate a gateway.
+ *
+ *   status
+ *   kill-switch get <scope>
+ *   kill-switch set <scope> on|off --reason <text> [--percent N] [--until ISO] [--yes]
+ *   route-set activate <name> <version> --reason <text>
+ *   route-set rollback <name> --reason <text>
+ *   models promote|deprecate|canary <model-id> --reason <text>
+ *   bandit reset [--context <domain|tier|tools>] --reason <text>
+ *   audit [--limit N] [--target prefix]
+ *
+ * Target: `--url <gateway> --admin-key <key>` (or GATEWAY_URL / GATEWAY_ADMIN_KEY)
+ * for a gateway's admin API, or `--env <dev|staging|prod>` to act on AWS
+ * (SSM + DynamoDB) with your own credentials. `--json` for machine output.
+ */
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import type { ModelStatus } from '../../lambdas/core/registry/types';
+import { type OpsBackend, OpsError, type OpsStatus } from './backend';
+
+/** Where output goes (tests capture it). */
+export interface OpsIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Asks a yes/no question; undefined when there is no terminal. */
+  confirm?(question: string): Promise<boolean>;
+}
+
+/** Builds the backend from parsed options (injected so tests can point it anywhere). */
+export type BackendFactory = (options: {
+  url?: string;
+  adminKey?: string;
+  env?: string;
+  region?: string;
+}) => Promise<OpsBackend>;
+
+const USAGE = `usage: npm run ops -- <command> [options]
+  status
+  kill-switch get <scope>
+  kill-switch set <scope> on|off --reason <text> [--percent N] [--until ISO] [--yes]
+  route-set activate <name> <version> --reason <text>
+  route-set rollback <name> --reason <text>
+  models promote|deprecate|canary <model-id> --reason <text>
+  bandit reset [--context <key>] --reason <text>
+  audit [--limit N] [--target <prefix>]
+options: --url <gateway url> --admin-key <key> | --env <dev|staging|prod> [--region <r>]
+         --route-set <name> (status; default active-models) --json`;
+
+function formatStatus(s: OpsStatus): string {
+  const lines: string[] = [];
+  const engaged = Object.entries(s.killSwitches).filter(
+    ([, v]) => v.state === 'on'
+  );
+  lines.push(
+    `kill switches: ${engaged.length === 0 ? 'none engaged' : `${engaged.length} engaged`}`
+  );
+  for (const [scope, v] of Object.entries(s.killSwitches)) {
+    const extra = [
+      v.percent !== undefined ? `${v.percent}%` : '',
+      v.until ? `until ${v.until}` : '',
+      v.reason ? `"${v.reason}"` : '',
+      v.by ? `by ${v.by}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    lines.push(
+      `  ${v.state === 'on' ? 'ON ' : 'off'} ${scope}${extra ? `  ${extra}` : ''}`
+    );
+  }
+  if (s.routeSet) {
+    const a = s.routeSet.active;
+    lines.push(
+      `route set ${s.routeSet.name}: ${a ? `v${a.version} active (${a.models.length === 0 ? 'all active models' : a.models.map((m) => m.id).join(', ')})` : 'not found'}${s.routeSet.latestVersion && a && s.routeSet.latestVersion !== a.version ? `, latest stored v${s.routeSet.latestVersion}` : ''}`
+    );
+  }
+  lines.push(`models (${s.models.length}):`);
+  for (const m of s.models)
+    lines.push(
+      `  ${m.id.padEnd(28)} v${String(m.version).padEnd(4)} ${m.status.padEnd(10)} ${m.provider}`
+    );
+  if (s.circuits) lines.push(`circuits: ${JSON.stringify(s.circuits)}`);
+  return lines.join('\n');
+}
+
+/** Runs one CLI invocation; returns the exit code. Never throws. */
+export async function runOps(
+  argv: readonly string[],
+  io: OpsIo,
+  makeBackend: BackendFactory
+): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        'admin-key': { type: 'string' },
+        env: { type: 'string' },
+        region: { type: 'string' },
+        reason: { type: 'string' },
+        percent: { type: 'string' },
+        until: { type: 'string' },
+        context: { type: 'string' },
+        limit: { type: 'string' },
+        target: { type: 'string' },
+        'route-set': { type: 'string' },
+        yes: { type: 'boolean', short: 'y' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    io.err(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const o = parsed.values as Record<string, string | boolean | undefined>;
+  const [cmd, sub, ...rest] = parsed.positionals;
+  if (o.help || !cmd) {
+    io.out(USAGE);
+    return cmd ? 0 : 2;
+  }
+  const asJson = o.json === true;
+  const print = (human: string, machine: unknown): void =>
+    io.out(asJson ? JSON.stringify(machine, null, 2) : human);
+  const reason = typeof o.reason === 'string' ? o.reason.trim() : '';
+  const needReason = (): string => {
+    if (!reason)
+      throw new OpsError('--reason "<why>" is required for every change');
+    return reason;
+  };
+  try {
+    const backend = await makeBackend({
+      url: (o.url as string | undefined) ?? process.env.GATEWAY_URL,
+      adminKey:
+        (o['admin-key'] as string | undefined) ?? process.env.GATEWAY_ADMIN_KEY,
+      env: o.env as string | undefined,
+      region: o.region as string | undefined,
+    });
+    switch (`${cmd} ${sub ?? ''}`.trim()) {
+      case 'status': {
+        const s = await backend.status(
+          (o['route-set'] as string | undefined) ?? 'active-models'
+        );
+        print(`${backend.describe}\n${formatStatus(s)}`, s);
+        return 0;
+      }
+      case 'kill-switch get': {
+        const scope = required(rest[0], 'scope');
+        const v = await backend.getKillSwitch(scope);
+        print(`${scope}: ${v.state}${v.reason ? ` ("${v.reason}")` : ''}`, {
+          scope,
+          ...v,
+        });
+        return 0;
+      }
+      case 'kill-switch set': {
+        const scope = required(rest[0], 'scope');
+        const state = required(rest[1], 'on|off');
+        if (state !== 'on' && state !== 'off')
+          throw new OpsError(`state must be on or off, got ${state}`);
+        const why = needReason();
+        const percent = o.percent === undefined ? undefined : Number(o.percent);
+        if (
+          percent !== undefined &&
+          (!Number.isFinite(percent) || percent < 0 || percent > 100)
+        ) {
+          throw new OpsError(
+            `--percent must be 0-100, got ${String(o.percent)}`
+          );
+        }
+        if (scope === 'global' && state === 'on' && o.yes !== true) {
+          const ok = io.confirm
+            ? await io.confirm(
+                `Engage the GLOBAL kill switch on ${backend.describe}? All traffic stops. [y/N] `
+              )
+            : undefined;
+          if (ok !== true) {
+            throw new OpsError(
+              ok === undefined
+                ? 'engaging the global kill switch needs --yes when there is no terminal'
+                : 'aborted'
+            );
+          }
+        }
+        const v = await backend.setKillSwitch(scope, {
+          state,
+          reason: why,
+          ...(percent !== undefined ? { percent } : {}),
+          ...(typeof o.until === 'string' ? { until: o.until } : {}),
+        });
+        print(
+          `${scope} is now ${v.state}${v.percent !== undefined ? ` (${v.percent}%)` : ''}; routers apply it within 5 s`,
+          { scope, ...v }
+        );
+        return 0;
+      }
+      case 'route-set activate': {
+        const name = required(rest[0], 'name');
+        const version = Number(required(rest[1], 'version'));
+        if (!Number.isInteger(version) || version < 1)
+          throw new OpsError(
+            `version must be a positive integer, got ${rest[1]}`
+          );
+        const doc = await backend.activateRouteSet(name, version, needReason());
+        print(`route set ${name}: v${doc.version} is active`, doc);
+        return 0;
+      }
+      case 'route-set rollback': {
+        const name = required(rest[0], 'name');
+        const doc = await backend.rollbackRouteSet(name, needReason());
+        print(`route set ${name}: rolled back, v${doc.version} is active`, doc);
+        return 0;
+      }
+      case 'models promote':
+      case 'models deprecate':
+      case 'models canary': {
+        const id = required(rest[0], 'model-id');
+        const status: ModelStatus =
+          sub === 'promote'
+            ? 'active'
+            : sub === 'deprecate'
+              ? 'deprecated'
+              : 'canary';
+        const v = await backend.setModelStatus(id, status, needReason());
+        print(`model ${id}: v${v.version} is ${v.config.status}`, v);
+        return 0;
+      }
+      case 'bandit reset': {
+        await backend.resetBandit(
+          needReason(),
+          o.context as string | undefined
+        );
+        print(
+          `bandit state reset (${(o.context as string | undefined) ?? 'all contexts'})`,
+          { reset: o.context ?? 'all' }
+        );
+        return 0;
+      }
+      case 'audit': {
+        const limit = o.limit === undefined ? 20 : Number(o.limit);
+        const records = await backend.audit(
+          limit,
+          o.target as string | undefined
+        );
+        print(
+          records
+            .map(
+              (r) =>
+                `${r.at}  ${r.who}  ${r.what}  ${r.target}${r.reason ? `  "${r.reason}"` : ''}`
+            )
+            .join('\n') || 'no audit records',
+          records
+        );
+        return 0;
+      }
+      default:
+        io.err(
+          `unknown command: ${[cmd, sub].filter(Boolean).join(' ')}\n${USAGE}`
+        );
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof OpsError) {
+      io.err(`error: ${err.message}`);
+      return 1;
+    }
+    io.err(`error: ${(err as Error).name}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+function required(value: string | undefined, name: string): string {
+  if (!value) throw new OpsError(`missing <${name}>`);
+  return value;
+}
+
+/** A terminal confirmation prompt (undefined without a TTY). */
+export function terminalConfirm(): OpsIo['confirm'] {
+  if (!process.stdin.isTTY) return undefined;
+  return async (question) => {
+    const rl = createInterface({
+      input: process.stdin,
+      output: process.stderr,
+    });
+    try {
+      return /^y(es)?$/i.test((await rl.question(question)).trim());
+    } finally {
+      rl.close();
+    }
+  };
+}
