@@ -80,12 +80,39 @@ export interface ResolvedRouting {
   readonly latencyEwmaAlpha: number;
 }
 
+/** Resilience settings after resolution (breaker options as CircuitBreakerRegistry takes them). */
+export interface ResolvedResilience {
+  readonly breaker: {
+    readonly failureRateThreshold?: number;
+    readonly windowMs?: number;
+    readonly minimumRequests?: number;
+    readonly cooldownMs?: number;
+    readonly halfOpenMaxProbes?: number;
+  };
+  readonly maxRetriesPerCandidate: number;
+  readonly retryBudgetRatio: number;
+  readonly hardTimeoutMs: number;
+  readonly streamIdleTimeoutMs: number;
+  /** Provider instance id -> rate/concurrency limits. */
+  readonly providerLimits: Readonly<Record<string, ProviderLimits>>;
+}
+
+/** Rate/concurrency limits of one provider instance. */
+export interface ProviderLimits {
+  readonly requestsPerSecond?: number;
+  readonly burst?: number;
+  readonly maxConcurrency?: number;
+}
+
 /** The validated configuration the gateway runs with. */
 export interface GatewayConfig {
   readonly providers: readonly ResolvedProvider[];
   readonly models: readonly ModelConfig[];
   readonly tenants: readonly ResolvedTenant[];
   readonly routing: ResolvedRouting;
+  readonly resilience: ResolvedResilience;
+  /** Local kill-switch seed (scope -> value). */
+  readonly killSwitches: NonNullable<GatewayConfigFile['killSwitches']>;
   readonly server: {
     readonly maxBodyBytes: number;
     readonly keepAliveMs: number;
@@ -349,6 +376,12 @@ export function resolveConfig(
   if (problems.length > 0) throw new ConfigError(source, problems);
 
   const r = file.routing ?? {};
+  const res = file.resilience ?? {};
+  const providerLimits: Record<string, ProviderLimits> = {};
+  for (const p of providers.values()) {
+    const limits = (p.settings as { limits?: ProviderLimits }).limits;
+    if (limits) providerLimits[p.id] = limits;
+  }
   const weights = {
     low: r.weights?.low ?? DEFAULT_ROUTING_SETTINGS.weights.low,
     standard: r.weights?.standard ?? DEFAULT_ROUTING_SETTINGS.weights.standard,
@@ -374,6 +407,15 @@ export function resolveConfig(
       },
       latencyEwmaAlpha: r.latencyEwmaAlpha ?? 0.2,
     },
+    resilience: {
+      breaker: res.breaker ?? {},
+      maxRetriesPerCandidate: res.maxRetriesPerCandidate ?? 1,
+      retryBudgetRatio: res.retryBudgetRatio ?? 0.1,
+      hardTimeoutMs: res.hardTimeoutMs ?? 300_000,
+      streamIdleTimeoutMs: res.streamIdleTimeoutMs ?? 60_000,
+      providerLimits,
+    },
+    killSwitches: file.killSwitches ?? {},
     server: {
       maxBodyBytes: file.server?.maxBodyBytes ?? 1_048_576,
       keepAliveMs: file.server?.keepAliveMs ?? 15_000,

@@ -22,6 +22,16 @@ const posInt = z.int().check(z.gt(0));
 const nonNeg = z.number().check(z.gte(0));
 const nonEmpty = z.string().check(z.minLength(1));
 
+/** Per-provider-instance limits so one provider's quota isn't blown. */
+export const providerLimitsSchema = z.strictObject({
+  /** Sustained requests per second (token bucket). */
+  requestsPerSecond: z.optional(z.number().check(z.gt(0))),
+  /** Requests allowed at once above the rate. */
+  burst: z.optional(posInt),
+  /** Calls in flight at once. */
+  maxConcurrency: z.optional(posInt),
+});
+
 /** Bedrock Runtime provider instance. */
 export const bedrockProviderSchema = z.strictObject({
   type: z.optional(z.literal('bedrock')),
@@ -32,6 +42,7 @@ export const bedrockProviderSchema = z.strictObject({
   /** Per-attempt timeout in ms. */
   timeoutMs: z.optional(posInt),
   enabled: z.optional(z.boolean()),
+  limits: z.optional(providerLimitsSchema),
 });
 
 /** Google Gemini provider instance (Generative Language API or Vertex AI). */
@@ -47,6 +58,7 @@ export const geminiProviderSchema = z.strictObject({
   location: z.optional(nonEmpty),
   timeoutMs: z.optional(posInt),
   enabled: z.optional(z.boolean()),
+  limits: z.optional(providerLimitsSchema),
 });
 
 /** Any OpenAI Chat Completions endpoint (Meta Llama API, vLLM, Ollama...). */
@@ -58,6 +70,7 @@ export const openAICompatibleProviderSchema = z.strictObject({
   headers: z.optional(z.record(z.string(), z.string())),
   timeoutMs: z.optional(posInt),
   enabled: z.optional(z.boolean()),
+  limits: z.optional(providerLimitsSchema),
 });
 
 /** The local-only echo provider used for smoke tests. */
@@ -66,6 +79,7 @@ export const echoProviderSchema = z.strictObject({
   /** Artificial latency per reply, ms. */
   latencyMs: z.optional(z.int().check(z.gte(0))),
   enabled: z.optional(z.boolean()),
+  limits: z.optional(providerLimitsSchema),
 });
 
 /**
@@ -200,6 +214,46 @@ export const serverSchema = z.strictObject({
   keepAliveMs: z.optional(posInt),
 });
 
+/** Circuit breakers, retries and deadlines. */
+export const resilienceSchema = z.strictObject({
+  breaker: z.optional(
+    z.strictObject({
+      /** Failure share in the window that opens the circuit, (0, 1]. */
+      failureRateThreshold: z.optional(z.number().check(z.gt(0), z.lte(1))),
+      /** Sliding window, ms. */
+      windowMs: z.optional(posInt),
+      /** Calls in the window before the rate is judged. */
+      minimumRequests: z.optional(posInt),
+      /** Open -> half-open after this long, ms. */
+      cooldownMs: z.optional(posInt),
+      /** Probes admitted at once while half-open. */
+      halfOpenMaxProbes: z.optional(posInt),
+    })
+  ),
+  /** Same-candidate retries allowed per request (only when no other candidate is left). */
+  maxRetriesPerCandidate: z.optional(z.int().check(z.gte(0), z.lte(5))),
+  /** Retry budget: retries allowed as a share of first attempts, [0, 1]. */
+  retryBudgetRatio: z.optional(z.number().check(z.gte(0), z.lte(1))),
+  /** Hard deadline of a request, ms (504 beyond). */
+  hardTimeoutMs: z.optional(posInt),
+  /** Longest silence tolerated mid-stream, ms. */
+  streamIdleTimeoutMs: z.optional(posInt),
+});
+
+/** Local kill-switch seed: scope -> `on` | `off` | {state, reason, percent, until}. */
+export const killSwitchSeedSchema = z.record(
+  z.string(),
+  z.union([
+    z.enum(['on', 'off']),
+    z.strictObject({
+      state: z.enum(['on', 'off']),
+      reason: z.optional(z.string()),
+      percent: z.optional(z.number().check(z.gte(0), z.lte(100))),
+      until: z.optional(z.iso.datetime({ offset: true })),
+    }),
+  ])
+);
+
 /** The whole configuration file. */
 export const gatewayConfigSchema = z.strictObject({
   $schema: z.optional(z.string()),
@@ -207,6 +261,8 @@ export const gatewayConfigSchema = z.strictObject({
   models: z.optional(z.array(modelSchema)),
   tenants: z.optional(z.array(tenantSchema)),
   routing: z.optional(routingSchema),
+  resilience: z.optional(resilienceSchema),
+  killSwitches: z.optional(killSwitchSeedSchema),
   server: z.optional(serverSchema),
 });
 

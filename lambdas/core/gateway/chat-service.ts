@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ChunkEncoder,
-  chatCompletionJson,
-  SSE_DONE,
-  SSE_KEEP_ALIVE,
-  sseError,
-} from '../api/chat-response';
+import { chatCompletionJson } from '../api/chat-response';
 import { GatewayError, toGatewayError } from '../api/errors';
 import type { ResolvedTenant } from '../config/load';
-import type { DecisionLog, GatewayMetrics, Log } from '../ports';
+import type {
+  BanditStore,
+  DecisionLog,
+  GatewayMetrics,
+  LatencyTracker,
+  Log,
+} from '../ports';
 import {
   isAbortError,
   ProviderError,
@@ -16,31 +16,48 @@ import {
   ProviderUnavailableError,
 } from '../providers/errors';
 import type { ProviderAdapter } from '../providers/types';
+import {
+  type AbortCode,
+  type AttemptSignal,
+  attemptSignal,
+  type CandidateGate,
+  Deadline,
+  planNextStep,
+  type RetryBudget,
+} from '../resilience';
 import { computeReward } from '../routing/reward';
 import type { ScoredCandidate } from '../routing/types';
 import { costUsd } from '../tokens';
-import type { ChatRequest, FinishReason, ModelConfig, Usage } from '../types';
-import {
-  noCandidateError,
-  type PlanDeps,
-  planRoute,
-  type RoutePlan,
-} from './plan';
-import { JSON_HEADERS, type ResponseSink, SSE_HEADERS } from './sink';
+import type { ChatRequest, ModelConfig, Usage } from '../types';
+import type { RoutePlan } from './plan';
+import { JSON_HEADERS, type ResponseSink } from './sink';
+import { StreamResponder } from './stream-responder';
 
 /** Dependencies of the chat service. */
-export interface ChatServiceDeps extends PlanDeps {
+export interface ChatServiceDeps {
+  readonly bandit: BanditStore;
+  readonly latency: LatencyTracker;
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly metrics: GatewayMetrics;
   readonly decisions: DecisionLog;
   readonly log: Log;
+  /** Circuit breakers + provider limits, checked before every attempt. */
+  readonly gate: CandidateGate;
+  /** Caps same-candidate retries to a share of traffic. */
+  readonly retryBudget: RetryBudget;
+  /** Same-candidate retries when no other candidate is left. @default 1 */
+  readonly maxRetriesPerCandidate?: number;
   /** SSE keep-alive comment after this much silence, ms. */
   readonly keepAliveMs: number;
   /** Per-attempt timeout of a provider: whole call (non-stream) or first token (stream), ms. */
   readonly attemptTimeoutMs: (provider: string) => number;
   /** Longest silence tolerated between stream events after the first token, ms. */
   readonly streamIdleTimeoutMs: number;
+  /** Hard deadline of a whole request (504 beyond), ms. */
+  readonly hardTimeoutMs: number;
   readonly now?: () => number;
+  /** Random source (backoff jitter). */
+  readonly rng: () => number;
 }
 
 /** Per-request identity passed down from the handler. */
@@ -49,20 +66,10 @@ export interface ChatCall {
   readonly tenant: ResolvedTenant;
   readonly requestId: string;
   readonly sink: ResponseSink;
+  readonly plan: RoutePlan;
 }
 
-interface AttemptScope {
-  readonly signal: AbortSignal;
-  /** True when our own timer aborted the attempt. */
-  timedOut(): boolean;
-  /** Re-arms the timer (stream idle timeout). */
-  rearm(ms: number): void;
-  /** Marks the attempt finished normally (nothing left to abort). */
-  complete(): void;
-  dispose(): void;
-}
-
-/** Outcome of a whole request, for logs, metrics, bandit and decision log. */
+/** What a successful attempt produced. */
 interface Served {
   readonly model: ModelConfig;
   readonly usage: Usage;
@@ -70,11 +77,20 @@ interface Served {
   readonly ttftMs?: number;
 }
 
+/** Thrown inside an attempt when the stream failed after content reached the client. */
+class AfterFirstTokenError extends Error {
+  public constructor(public readonly providerError: ProviderError) {
+    super('stream failed after the first token');
+  }
+}
+
 /**
- * Serves chat completions: plans the route, calls the chosen provider with a
- * timeout, fails over to the next candidate on a retryable failure before the
- * first token, and streams OpenAI chunks. After the first token a failure
- * ends the stream with an explicit error event: never a silent truncation.
+ * Serves chat completions over a routing plan: admits each candidate through
+ * its circuit breaker and provider limits, calls it under a per-attempt
+ * signal (client gone, soft deadline, hard deadline, attempt timeout), and on
+ * a retryable failure before the first token fails over to the next candidate
+ * (or retries the last one within the retry budget). After the first token a
+ * failure ends the stream with an explicit error event: never a silent cut.
  */
 export class ChatService {
   private readonly now: () => number;
@@ -83,262 +99,241 @@ export class ChatService {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Handles one chat completion; all errors become client responses. */
+  /** Handles one chat completion; failures become client responses (GatewayError). */
   public async handle(call: ChatCall): Promise<void> {
     const started = this.now();
-    const plan = planRoute(call.request, call.tenant, this.deps);
-    const chosen = plan.decision.chosen;
-    if (!chosen) throw noCandidateError(plan.decision);
-    const attempts = [chosen, ...plan.decision.fallbacks];
+    const { plan, request, sink } = call;
+    const attempts = [plan.decision.chosen!, ...plan.decision.fallbacks];
     const decisionId = randomUUID();
-    if (call.request.stream) {
-      await this.stream(call, plan, attempts, decisionId, started);
-    } else {
-      await this.complete(call, plan, attempts, decisionId, started);
-    }
-  }
-
-  private async complete(
-    call: ChatCall,
-    plan: RoutePlan,
-    attempts: readonly ScoredCandidate[],
-    decisionId: string,
-    started: number
-  ): Promise<void> {
-    let lastError: ProviderError | undefined;
-    for (let i = 0; i < attempts.length; i++) {
-      const candidate = attempts[i]!;
-      const model = candidate.model;
-      const adapter = this.adapterFor(model);
-      const scope = this.scope(
-        call.sink.signal,
-        this.deps.attemptTimeoutMs(model.provider)
-      );
-      const attemptStart = this.now();
-      try {
-        const result = await adapter.chat(call.request, model, {
-          signal: scope.signal,
-          requestId: call.requestId,
-        });
-        scope.complete();
-        const latencyMs = this.now() - attemptStart;
-        this.attemptSucceeded(plan, candidate, latencyMs, result.usage);
-        const cost = costUsd(result.usage, model.pricing);
-        const body = JSON.stringify(
-          chatCompletionJson(
-            `chatcmpl-${decisionId}`,
-            Math.floor(started / 1000),
-            model.id,
-            result
-          )
-        );
-        call.sink.send(
-          200,
-          {
-            ...JSON_HEADERS,
-            ...this.routeHeaders(call, model, decisionId, i + 1),
-            'x-gateway-cost-usd': cost.toFixed(8),
-          },
-          body
-        );
-        this.finish(call, plan, decisionId, started, i, {
-          model,
-          usage: result.usage,
-          latencyMs,
-        });
-        return;
-      } catch (err) {
-        if (call.sink.signal.aborted)
-          return this.clientGone(call, plan, started, model);
-        const pe = this.classify(err, model, scope);
-        this.attemptFailed(plan, candidate, this.now() - attemptStart, pe);
-        lastError = pe;
-        if (!pe.retryable) break;
-      } finally {
-        scope.dispose();
-      }
-    }
-    this.failed(call, plan, decisionId, started, attempts.length, lastError!);
-    throw this.finalError(lastError!, attempts.length);
-  }
-
-  private async stream(
-    call: ChatCall,
-    plan: RoutePlan,
-    attempts: readonly ScoredCandidate[],
-    decisionId: string,
-    started: number
-  ): Promise<void> {
-    const { sink, request } = call;
-    const encoder = new ChunkEncoder(
-      `chatcmpl-${decisionId}`,
-      Math.floor(started / 1000),
-      attempts[0]!.model.id
+    const deadline = new Deadline(
+      this.now,
+      plan.context.maxLatencyMs,
+      this.deps.hardTimeoutMs
     );
-    let committed = false;
-    let lastWrite = this.now();
-    const commit = (model: ModelConfig, attempt: number): void => {
-      if (committed) return;
-      committed = true;
-      sink.start(200, {
-        ...SSE_HEADERS,
-        ...this.routeHeaders(call, model, decisionId, attempt),
-      });
-    };
-    let current = attempts[0]!.model;
-    let currentAttempt = 1;
-    // Keep-alive: SSE comments during long silences (also before the first
-    // token: committing 200 early is fine, failover before the first token
-    // still works because no content has been sent).
-    const keepAlive = setInterval(
-      () => {
-        if (sink.signal.aborted) return;
-        if (this.now() - lastWrite < this.deps.keepAliveMs) return;
-        commit(current, currentAttempt);
-        lastWrite = this.now();
-        void sink.write(SSE_KEEP_ALIVE);
-      },
-      Math.max(50, Math.floor(this.deps.keepAliveMs / 2))
-    );
-    keepAlive.unref?.();
-
+    const stream = request.stream
+      ? new StreamResponder(sink, {
+          id: `chatcmpl-${decisionId}`,
+          created: Math.floor(started / 1000),
+          model: attempts[0]!.model.id,
+          keepAliveMs: this.deps.keepAliveMs,
+          includeUsage: request.includeUsage,
+          now: this.now,
+          headers: (model, attempt) =>
+            this.routeHeaders(call, model, decisionId, attempt),
+        })
+      : undefined;
+    this.deps.retryBudget.recordRequest();
     let lastError: ProviderError | undefined;
+    let refused:
+      | { code: 'circuit_open' | 'rate_limited'; retryAfterMs: number }
+      | undefined;
+    let attemptNo = 0;
     try {
-      for (let i = 0; i < attempts.length; i++) {
+      for (let i = 0, retries = 0; i < attempts.length; ) {
         const candidate = attempts[i]!;
         const model = candidate.model;
-        current = model;
-        currentAttempt = i + 1;
-        encoder.setModel(model.id);
-        const adapter = this.adapterFor(model);
-        const scope = this.scope(
+        const admission = this.deps.gate.admit(model);
+        if (!admission.ok) {
+          // Saturated or open: skip it; if nobody admits, the client learns why.
+          if (!refused || admission.code === 'rate_limited') {
+            refused = {
+              code: admission.code,
+              retryAfterMs: Math.min(
+                refused?.retryAfterMs ?? Infinity,
+                admission.retryAfterMs
+              ),
+            };
+          }
+          i++;
+          retries = 0;
+          continue;
+        }
+        attemptNo++;
+        const hasNext = i + 1 < attempts.length;
+        const scope = attemptSignal(
           sink.signal,
-          this.deps.attemptTimeoutMs(model.provider)
+          deadline,
+          this.deps.attemptTimeoutMs(model.provider),
+          {
+            soft: hasNext,
+          }
         );
         const attemptStart = this.now();
-        let firstToken = false;
-        let ttftMs: number | undefined;
-        let finishReason: FinishReason | undefined;
-        let usage: Usage | undefined;
-        let sawToolCall = false;
         try {
-          for await (const ev of adapter.chatStream(request, model, {
-            signal: scope.signal,
-            requestId: call.requestId,
-          })) {
-            let chunk: string;
-            switch (ev.type) {
-              case 'text':
-                if (ev.text.length === 0) continue;
-                chunk = encoder.text(ev.text);
-                break;
-              case 'tool_call':
-                sawToolCall = true;
-                chunk = encoder.toolCall(
-                  ev.index,
-                  ev.id,
-                  ev.name,
-                  ev.argumentsDelta
-                );
-                break;
-              case 'finish':
-                finishReason = ev.finishReason;
-                continue;
-              case 'usage':
-                usage = ev.usage;
-                continue;
-            }
-            if (!firstToken) {
-              firstToken = true;
-              ttftMs = this.now() - attemptStart;
-              scope.rearm(this.deps.streamIdleTimeoutMs);
-              commit(model, i + 1);
-              chunk = encoder.role() + chunk;
-            } else {
-              scope.rearm(this.deps.streamIdleTimeoutMs);
-            }
-            lastWrite = this.now();
-            const pending = sink.write(chunk);
-            if (pending) await pending;
-          }
-          // Upstream finished cleanly.
-          scope.complete();
-          commit(model, i + 1);
-          const finalUsage = usage ?? {
-            promptTokens: 0,
-            completionTokens: 0,
-            totalTokens: 0,
-          };
-          let tail = firstToken ? '' : encoder.role();
-          tail += encoder.finish(
-            finishReason ?? (sawToolCall ? 'tool_calls' : 'stop')
-          );
-          if (request.includeUsage) tail += encoder.usage(finalUsage);
-          tail += SSE_DONE;
-          await sink.write(tail);
-          sink.end();
-          const latencyMs = this.now() - attemptStart;
+          const served = stream
+            ? await this.streamAttempt(
+                call,
+                model,
+                attemptNo,
+                scope,
+                stream,
+                attemptStart
+              )
+            : await this.completeAttempt(
+                call,
+                model,
+                attemptNo,
+                scope,
+                decisionId,
+                started,
+                attemptStart
+              );
+          admission.attempt.success();
           this.attemptSucceeded(
             plan,
             candidate,
-            ttftMs ?? latencyMs,
-            finalUsage
+            served.ttftMs ?? served.latencyMs,
+            served.usage
           );
-          this.finish(call, plan, decisionId, started, i, {
-            model,
-            usage: finalUsage,
-            latencyMs,
-            ttftMs,
-          });
+          this.finish(call, decisionId, started, attemptNo - 1, served);
           return;
         } catch (err) {
-          if (sink.signal.aborted)
-            return this.clientGone(call, plan, started, model);
-          const pe = this.classify(err, model, scope);
+          const why = scope.reason();
+          if (why === 'client' || sink.signal.aborted) {
+            admission.attempt.ignore();
+            this.clientGone(call, started, model);
+            return;
+          }
+          const afterFirstToken = err instanceof AfterFirstTokenError;
+          const pe = this.classify(
+            afterFirstToken ? err.providerError : err,
+            model,
+            why
+          );
+          // A deadline the client chose says nothing about the provider.
+          if (why === 'soft' || why === 'hard') admission.attempt.ignore();
+          else admission.attempt.failure(pe);
           this.attemptFailed(plan, candidate, this.now() - attemptStart, pe);
           lastError = pe;
-          if (firstToken) {
-            // Content already reached the client: no failover, no silent cut.
-            this.deps.log.warn('stream failed after first token', {
-              requestId: call.requestId,
-              provider: pe.provider,
-              model: model.id,
-              kind: pe.kind,
-            });
-            const gwErr = new GatewayError(
-              502,
-              'upstream_error',
-              'stream_interrupted',
-              `provider ${pe.provider} failed mid-stream (${pe.kind}); the response is incomplete`,
-              { provider: pe.provider }
-            );
-            await sink.write(sseError(gwErr.toBody()));
-            sink.end();
+          if (afterFirstToken) {
+            await stream!.interrupt(pe);
             this.failed(
               call,
-              plan,
               decisionId,
               started,
-              i + 1,
+              attemptNo,
               pe,
               'stream_interrupted'
             );
             return;
           }
-          if (!pe.retryable) break;
+          const step = planNextStep(pe, {
+            retriesOnCandidate: retries,
+            maxRetriesPerCandidate: this.deps.maxRetriesPerCandidate,
+            hasNextCandidate: hasNext,
+            remainingMs: deadline.remaining(),
+            budget: this.deps.retryBudget,
+            rng: this.deps.rng,
+          });
+          if (step.action === 'failover') {
+            i++;
+            retries = 0;
+            continue;
+          }
+          if (step.action === 'retry-same') {
+            retries++;
+            if (!(await sleep(step.delayMs, sink.signal))) {
+              this.clientGone(call, started, model);
+              return;
+            }
+            continue;
+          }
+          if (step.reason === 'deadline')
+            lastError = this.deadlineError(pe, deadline);
+          break;
         } finally {
           scope.dispose();
+          admission.release();
         }
       }
-      // Every attempt failed before the first token.
-      const gwErr = this.finalError(lastError!, attempts.length);
-      this.failed(call, plan, decisionId, started, attempts.length, lastError!);
-      if (!committed) throw gwErr;
-      await sink.write(sseError(gwErr.toBody()));
-      sink.end();
+      const error = lastError
+        ? this.finalError(lastError, attemptNo)
+        : this.refusedError(refused!);
+      if (lastError)
+        this.failed(call, decisionId, started, attemptNo, lastError);
+      else this.refusedRequest(call, started, error);
+      if (stream?.committed) {
+        await stream.fail(error);
+        return;
+      }
+      throw error;
     } finally {
-      clearInterval(keepAlive);
+      stream?.close();
     }
+  }
+
+  private async completeAttempt(
+    call: ChatCall,
+    model: ModelConfig,
+    attempt: number,
+    scope: AttemptSignal,
+    decisionId: string,
+    started: number,
+    attemptStart: number
+  ): Promise<Served> {
+    const result = await this.adapterFor(model).chat(call.request, model, {
+      signal: scope.signal,
+      requestId: call.requestId,
+    });
+    const latencyMs = this.now() - attemptStart;
+    const cost = costUsd(result.usage, model.pricing);
+    const body = JSON.stringify(
+      chatCompletionJson(
+        `chatcmpl-${decisionId}`,
+        Math.floor(started / 1000),
+        model.id,
+        result
+      )
+    );
+    call.sink.send(
+      200,
+      {
+        ...JSON_HEADERS,
+        ...this.routeHeaders(call, model, decisionId, attempt),
+        'x-gateway-cost-usd': cost.toFixed(8),
+      },
+      body
+    );
+    return { model, usage: result.usage, latencyMs };
+  }
+
+  private async streamAttempt(
+    call: ChatCall,
+    model: ModelConfig,
+    attempt: number,
+    scope: AttemptSignal,
+    out: StreamResponder,
+    attemptStart: number
+  ): Promise<Served> {
+    out.beginAttempt(model, attempt);
+    let ttftMs: number | undefined;
+    try {
+      for await (const ev of this.adapterFor(model).chatStream(
+        call.request,
+        model,
+        {
+          signal: scope.signal,
+          requestId: call.requestId,
+        }
+      )) {
+        if (ev.type === 'text' || ev.type === 'tool_call') {
+          if (ttftMs === undefined) {
+            ttftMs = this.now() - attemptStart;
+            scope.firstToken(this.deps.streamIdleTimeoutMs);
+          } else scope.touch();
+        }
+        await out.event(ev);
+      }
+    } catch (err) {
+      if (out.contentSent && !(scope.reason() === 'client')) {
+        throw new AfterFirstTokenError(
+          this.classify(err, model, scope.reason())
+        );
+      }
+      throw err;
+    }
+    const usage = await out.complete();
+    return { model, usage, latencyMs: this.now() - attemptStart, ttftMs };
   }
 
   private adapterFor(model: ModelConfig): ProviderAdapter {
@@ -355,57 +350,33 @@ export class ChatService {
     return adapter;
   }
 
-  private scope(clientSignal: AbortSignal, timeoutMs: number): AttemptScope {
-    const controller = new AbortController();
-    let timedOut = false;
-    let completed = false;
-    const onClientAbort = (): void => controller.abort(clientSignal.reason);
-    if (clientSignal.aborted) controller.abort(clientSignal.reason);
-    else clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    const fire = (): void => {
-      timedOut = true;
-      controller.abort(new DOMException('attempt timed out', 'TimeoutError'));
-    };
-    let timer = setTimeout(fire, timeoutMs);
-    return {
-      signal: controller.signal,
-      timedOut: () => timedOut,
-      rearm: (ms) => {
-        clearTimeout(timer);
-        timer = setTimeout(fire, ms);
-      },
-      complete: () => {
-        completed = true;
-      },
-      dispose: () => {
-        clearTimeout(timer);
-        clientSignal.removeEventListener('abort', onClientAbort);
-        // An abandoned attempt may still hold a socket: abort releases it.
-        // (Skipped after a normal finish: creating the abort error is costly.)
-        if (!completed && !controller.signal.aborted) controller.abort();
-      },
-    };
-  }
-
   private classify(
     err: unknown,
     model: ModelConfig,
-    scope: AttemptScope
+    why: AbortCode | undefined
   ): ProviderError {
+    if (err instanceof ProviderError && why === undefined) return err;
     if (
-      scope.timedOut() &&
-      (isAbortError(err) || !(err instanceof ProviderError))
+      why === 'attempt-timeout' ||
+      why === 'idle' ||
+      why === 'soft' ||
+      why === 'hard'
     ) {
-      return new ProviderTimeoutError(
-        model.provider,
-        'no answer within the attempt timeout',
-        {
-          cause: err,
-        }
-      );
+      const what =
+        why === 'idle'
+          ? 'the stream went silent'
+          : why === 'attempt-timeout'
+            ? 'no answer within the attempt timeout'
+            : `the ${why} deadline passed`;
+      return new ProviderTimeoutError(model.provider, what, { cause: err });
     }
     if (err instanceof ProviderError) return err;
     if (err instanceof GatewayError) throw err;
+    if (isAbortError(err)) {
+      return new ProviderTimeoutError(model.provider, 'the call was aborted', {
+        cause: err,
+      });
+    }
     // An adapter bug must not become a 500 while other candidates could serve.
     this.deps.log.error('adapter threw a non-provider error', {
       provider: model.provider,
@@ -432,6 +403,13 @@ export class ChatService {
     };
   }
 
+  private referenceCost(plan: RoutePlan): number {
+    let max = 1e-9;
+    for (const c of plan.decision.candidates)
+      if (c.estimatedCostUsd > max) max = c.estimatedCostUsd;
+    return max;
+  }
+
   private attemptSucceeded(
     plan: RoutePlan,
     candidate: ScoredCandidate,
@@ -446,10 +424,6 @@ export class ChatService {
       outcome: 'ok',
       latencyMs,
     });
-    const reference = Math.max(
-      ...plan.decision.candidates.map((c) => c.estimatedCostUsd),
-      1e-9
-    );
     this.deps.bandit.update(
       plan.decision.contextKey,
       model.id,
@@ -458,7 +432,7 @@ export class ChatService {
         latencyMs,
         slaMs: plan.context.maxLatencyMs,
         costUsd: costUsd(usage, model.pricing),
-        referenceCostUsd: reference,
+        referenceCostUsd: this.referenceCost(plan),
       })
     );
   }
@@ -489,9 +463,26 @@ export class ChatService {
     });
   }
 
+  private decisionBase(call: ChatCall, decisionId: string, started: number) {
+    const { plan } = call;
+    return {
+      decision_id: decisionId,
+      ts: new Date(started).toISOString(),
+      tenant: call.tenant.id,
+      context: {
+        domain: plan.context.domain,
+        budget_tier: plan.context.budgetTier,
+        tools: plan.context.needsTools,
+      },
+      candidates: plan.decision.candidates.map((c) => c.model.id),
+      chosen: plan.decision.chosen!.model.id,
+      propensity: plan.decision.propensity,
+      request_id: call.requestId,
+    };
+  }
+
   private finish(
     call: ChatCall,
-    plan: RoutePlan,
     decisionId: string,
     started: number,
     fallbacks: number,
@@ -499,7 +490,6 @@ export class ChatService {
   ): void {
     const latencyMs = this.now() - started;
     const cost = costUsd(served.usage, served.model.pricing);
-    const chosen = plan.decision.chosen!;
     this.deps.metrics.request({
       route: 'chat',
       status: 200,
@@ -514,19 +504,10 @@ export class ChatService {
       completionTokens: served.usage.completionTokens,
       fallbacks,
     });
-    const chosenServed = chosen.model.id === served.model.id;
+    const chosenServed =
+      call.plan.decision.chosen!.model.id === served.model.id;
     this.deps.decisions.record({
-      decision_id: decisionId,
-      ts: new Date(started).toISOString(),
-      tenant: call.tenant.id,
-      context: {
-        domain: plan.context.domain,
-        budget_tier: plan.context.budgetTier,
-        tools: plan.context.needsTools,
-      },
-      candidates: plan.decision.candidates.map((c) => c.model.id),
-      chosen: chosen.model.id,
-      propensity: plan.decision.propensity,
+      ...this.decisionBase(call, decisionId, started),
       latency_ms: latencyMs,
       cost_usd: cost,
       outcome: chosenServed ? 'ok' : 'error',
@@ -534,22 +515,17 @@ export class ChatService {
         ? computeReward({
             ok: true,
             latencyMs: served.ttftMs ?? served.latencyMs,
-            slaMs: plan.context.maxLatencyMs,
+            slaMs: call.plan.context.maxLatencyMs,
             costUsd: cost,
-            referenceCostUsd: Math.max(
-              ...plan.decision.candidates.map((c) => c.estimatedCostUsd),
-              1e-9
-            ),
+            referenceCostUsd: this.referenceCost(call.plan),
           })
         : 0,
       served_by: served.model.id,
-      request_id: call.requestId,
     });
   }
 
   private failed(
     call: ChatCall,
-    plan: RoutePlan,
     decisionId: string,
     started: number,
     attempts: number,
@@ -569,28 +545,32 @@ export class ChatService {
       errorCode: code ?? gw.code,
     });
     this.deps.decisions.record({
-      decision_id: decisionId,
-      ts: new Date(started).toISOString(),
-      tenant: call.tenant.id,
-      context: {
-        domain: plan.context.domain,
-        budget_tier: plan.context.budgetTier,
-        tools: plan.context.needsTools,
-      },
-      candidates: plan.decision.candidates.map((c) => c.model.id),
-      chosen: plan.decision.chosen!.model.id,
-      propensity: plan.decision.propensity,
+      ...this.decisionBase(call, decisionId, started),
       latency_ms: latencyMs,
       cost_usd: 0,
       outcome: err.kind === 'content_filtered' ? 'filtered' : 'error',
       reward: 0,
-      request_id: call.requestId,
+    });
+  }
+
+  private refusedRequest(
+    call: ChatCall,
+    started: number,
+    error: GatewayError
+  ): void {
+    this.deps.metrics.request({
+      route: 'chat',
+      status: error.status,
+      tenant: call.tenant.id,
+      stream: call.request.stream,
+      latencyMs: this.now() - started,
+      fallbacks: 0,
+      errorCode: error.code,
     });
   }
 
   private clientGone(
     call: ChatCall,
-    _plan: RoutePlan,
     started: number,
     model: ModelConfig
   ): void {
@@ -607,6 +587,14 @@ export class ChatService {
     });
   }
 
+  private deadlineError(err: ProviderError, deadline: Deadline): ProviderError {
+    return deadline.remaining() === 0 || err.kind === 'timeout'
+      ? new ProviderTimeoutError(err.provider, 'the request deadline passed', {
+          cause: err,
+        })
+      : err;
+  }
+
   /** The error the client gets after every attempt failed. */
   private finalError(last: ProviderError, attempts: number): GatewayError {
     const gw = toGatewayError(last);
@@ -615,8 +603,48 @@ export class ChatService {
       gw.status === 504 ? 504 : 502,
       gw.type,
       'all_candidates_failed',
-      `all ${attempts} candidate models failed; last: ${gw.message}`,
+      `all ${attempts} attempts failed; last: ${gw.message}`,
       { provider: gw.provider, headers: gw.headers }
     );
   }
+
+  /** Every candidate was refused by the gate: the gateway sheds load itself. */
+  private refusedError(refused: {
+    code: 'circuit_open' | 'rate_limited';
+    retryAfterMs: number;
+  }): GatewayError {
+    const seconds = String(Math.max(1, Math.ceil(refused.retryAfterMs / 1000)));
+    if (refused.code === 'rate_limited') {
+      return new GatewayError(
+        429,
+        'rate_limit_error',
+        'gateway_overloaded',
+        `every candidate provider is at its configured rate or concurrency limit; retry after ${seconds}s`,
+        { headers: { 'retry-after': seconds } }
+      );
+    }
+    return new GatewayError(
+      503,
+      'service_unavailable',
+      'circuit_open',
+      `every candidate model's circuit is open; retry after ${seconds}s`,
+      { headers: { 'retry-after': seconds } }
+    );
+  }
+}
+
+/** Waits `ms` unless the signal aborts first; false when aborted. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

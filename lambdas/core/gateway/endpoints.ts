@@ -1,5 +1,6 @@
 import type { ResolvedProvider, ResolvedTenant } from '../config/load';
 import type { BanditStore, LatencyTracker } from '../ports';
+import type { CandidateGate } from '../resilience';
 import type { RoutingDecision, ScoredCandidate } from '../routing/types';
 import type { ModelConfig } from '../types';
 import type { RoutePlan } from './plan';
@@ -64,7 +65,10 @@ function candidateJson(c: ScoredCandidate): Record<string, unknown> {
 }
 
 /** `POST /v1/route`: the dry-run decision with every score and exclusion. */
-export function routeDecisionJson(plan: RoutePlan): Record<string, unknown> {
+export function routeDecisionJson(
+  plan: RoutePlan,
+  blocked?: { readonly scope: string; readonly reason?: string }
+): Record<string, unknown> {
   const d: RoutingDecision = plan.decision;
   const ctx = plan.context;
   return {
@@ -80,6 +84,10 @@ export function routeDecisionJson(plan: RoutePlan): Record<string, unknown> {
       providers: ctx.providers ?? null,
       max_latency_ms: ctx.maxLatencyMs,
     },
+    /** Set when a global or route kill switch would answer 503. */
+    blocked_by: blocked
+      ? { kill_switch: blocked.scope, reason: blocked.reason ?? null }
+      : null,
     chosen: d.chosen
       ? {
           model: d.chosen.model.id,
@@ -119,10 +127,13 @@ export function healthJson(
 export function statsJson(
   models: readonly ModelConfig[],
   latency: LatencyTracker,
-  bandit: BanditStore
+  bandit: BanditStore,
+  gate: CandidateGate
 ): Record<string, unknown> {
   return {
     object: 'stats',
+    circuits: gate.breakers.snapshot(),
+    provider_limits: gate.limits.snapshot(),
     models: models.map((m) => ({
       model: m.id,
       provider: m.provider,

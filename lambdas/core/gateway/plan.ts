@@ -16,6 +16,8 @@ import type { ChatRequest, ModelConfig } from '../types';
 /** The current set of routable models (static locally, registry-backed on AWS). */
 export interface ModelCatalog {
   list(): readonly ModelConfig[];
+  /** Re-reads the backing store when the cached view is stale (bounded staleness). */
+  refresh?(): Promise<void>;
 }
 
 /** A catalog over a fixed list. */
@@ -30,8 +32,6 @@ export interface PlanDeps {
   readonly bandit: BanditStore;
   readonly latency: LatencyTracker;
   readonly rng: Rng;
-  /** Kill switches, open circuits, dead providers: computed outside the pure core. */
-  readonly externalExclusions?: () => ReadonlyMap<string, ExternalExclusion>;
 }
 
 /** A routing plan: the context the core saw and its decision. */
@@ -94,7 +94,9 @@ export function routingContext(
 export function planRoute(
   request: ChatRequest,
   tenant: ResolvedTenant,
-  deps: PlanDeps
+  deps: PlanDeps,
+  /** Kill switches, open circuits, dead providers: computed outside the pure core. */
+  external?: ReadonlyMap<string, ExternalExclusion>
 ): RoutePlan {
   const all = deps.catalog.list();
   const modelRequest = resolveModelRequest(request.model, all);
@@ -119,7 +121,7 @@ export function planRoute(
     bandit: deps.bandit,
     rng: deps.rng,
     settings: deps.routing.settings,
-    external: deps.externalExclusions?.(),
+    external,
   });
   return {
     context,

@@ -3,7 +3,10 @@ import {
   filterCandidates,
 } from '../../../lambdas/core/routing/candidates';
 import type { ExternalExclusion } from '../../../lambdas/core/routing/types';
-import { estimatePromptTokens, promptChars } from '../../../lambdas/core/tokens';
+import {
+  estimatePromptTokens,
+  promptChars,
+} from '../../../lambdas/core/tokens';
 import type { ChatRequest } from '../../../lambdas/core/types';
 import { makeContext, makeModel } from './fixtures';
 
@@ -14,7 +17,10 @@ describe('Function: estimateContextPromptTokens', () => {
       model: 'auto',
       messages: [
         { role: 'system', content: 'You are a careful legal assistant.' },
-        { role: 'user', content: 'Summarise the attached contract. '.repeat(40) },
+        {
+          role: 'user',
+          content: 'Summarise the attached contract. '.repeat(40),
+        },
         { role: 'assistant', content: 'Sure.' },
       ],
       stream: false,
@@ -188,7 +194,10 @@ describe('Function: filterCandidates', () => {
 
   it('requires the streaming capability when the request streams', () => {
     // Prepare
-    const models = [makeModel('stream'), makeModel('batch', { capabilities: [] })];
+    const models = [
+      makeModel('stream'),
+      makeModel('batch', { capabilities: [] }),
+    ];
 
     // Act
     const result = filterCandidates(
@@ -254,8 +263,14 @@ describe('Function: filterCandidates', () => {
     const model = makeModel('m', { contextWindow: 1000 });
 
     // Act
-    const fits = filterCandidates([model], makeContext({ maxOutputTokens: 877 }));
-    const over = filterCandidates([model], makeContext({ maxOutputTokens: 878 }));
+    const fits = filterCandidates(
+      [model],
+      makeContext({ maxOutputTokens: 877 })
+    );
+    const over = filterCandidates(
+      [model],
+      makeContext({ maxOutputTokens: 878 })
+    );
 
     // Assess
     expect(fits.eligible).toHaveLength(1);
@@ -277,8 +292,14 @@ describe('Function: filterCandidates', () => {
       makeModel('ok'),
     ];
     const external = new Map<string, ExternalExclusion>([
-      ['killed', { code: 'kill_switch', reason: 'kill switch model/killed is on' }],
-      ['open', { code: 'circuit_open', reason: 'circuit open after 5 failures' }],
+      [
+        'killed',
+        { code: 'kill_switch', reason: 'kill switch model/killed is on' },
+      ],
+      [
+        'open',
+        { code: 'circuit_open', reason: 'circuit open after 5 failures' },
+      ],
       [
         'down',
         { code: 'provider_unavailable', reason: 'provider bedrock disabled' },

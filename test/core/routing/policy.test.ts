@@ -29,7 +29,12 @@ describe('Function: normaliseWeights', () => {
       quality: 1,
       domain: 1,
     });
-    const zero = normaliseWeights({ cost: 0, latency: 0, quality: 0, domain: 0 });
+    const zero = normaliseWeights({
+      cost: 0,
+      latency: 0,
+      quality: 0,
+      domain: 0,
+    });
 
     // Assess
     expect(cleaned).toEqual({ cost: 0, latency: 0, quality: 0.5, domain: 0.5 });
@@ -133,7 +138,12 @@ describe('Function: scorePolicy', () => {
     ];
 
     // Act
-    const [observed, prior] = scorePolicy(models, makeContext(), latency, EQUAL);
+    const [observed, prior] = scorePolicy(
+      models,
+      makeContext(),
+      latency,
+      EQUAL
+    );
 
     // Assess
     expect(observed.estimatedLatencyMs).toBe(400);

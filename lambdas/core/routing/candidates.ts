@@ -1,0 +1,146 @@
+import { estimatePromptTokens } from '../tokens';
+import type { ChatRequest, ModelConfig, ProviderType } from '../types';
+import type { Exclusion, ExternalExclusion, RoutingContext } from './types';
+
+/*
+ * The routing core sees only the prompt size (chars, message count), not the
+ * request, so token estimates go through estimatePromptTokens with an empty
+ * request and an explicit char count, plus the per-message framing derived
+ * from tokens.ts itself. One source of truth for chars-per-token.
+ */
+const EMPTY_REQUEST: ChatRequest = {
+  model: '',
+  messages: [],
+  stream: false,
+  includeUsage: false,
+  routing: {},
+};
+const TOKENS_PER_MESSAGE = estimatePromptTokens(
+  { ...EMPTY_REQUEST, messages: [{ role: 'user', content: '' }] },
+  'openai-compatible',
+  0
+);
+
+/** Estimated prompt tokens of the routed request for one provider family. */
+export function estimateContextPromptTokens(
+  ctx: Pick<RoutingContext, 'promptChars' | 'messageCount'>,
+  providerType: ProviderType
+): number {
+  return (
+    estimatePromptTokens(EMPTY_REQUEST, providerType, ctx.promptChars) +
+    TOKENS_PER_MESSAGE * ctx.messageCount
+  );
+}
+
+/** Result of the candidate filter: every input model lands in exactly one list. */
+export interface CandidateSet {
+  readonly eligible: ModelConfig[];
+  readonly excluded: Exclusion[];
+}
+
+function matchesAny(model: ModelConfig, ids: readonly string[]): boolean {
+  if (ids.includes(model.id)) return true;
+  for (const alias of model.aliases) if (ids.includes(alias)) return true;
+  return false;
+}
+
+function capabilityList(model: ModelConfig): string {
+  return model.capabilities.length > 0 ? model.capabilities.join(', ') : 'none';
+}
+
+function firstExclusion(
+  model: ModelConfig,
+  ctx: RoutingContext,
+  external: ReadonlyMap<string, ExternalExclusion> | undefined
+): Exclusion | undefined {
+  const modelId = model.id;
+  if (ctx.model.kind === 'named' && !ctx.model.modelIds.includes(modelId)) {
+    return {
+      modelId,
+      code: 'not_requested',
+      reason: `not requested: ${ctx.model.name} resolves to ${ctx.model.modelIds.join(', ') || 'no models'}`,
+    };
+  }
+  if (model.status === 'deprecated' || model.status === 'shadow') {
+    return {
+      modelId,
+      code: 'status',
+      reason: `status ${model.status} is not routable`,
+    };
+  }
+  // The tenant file may list aliases as well as ids (config schema).
+  if (ctx.allowedModels && !matchesAny(model, ctx.allowedModels)) {
+    return {
+      modelId,
+      code: 'tenant_not_allowed',
+      reason: `model ${modelId} is not in the tenant allowlist`,
+    };
+  }
+  // Clients may name a provider instance or a provider family (`bedrock`).
+  if (
+    ctx.providers &&
+    !ctx.providers.includes(model.provider) &&
+    !ctx.providers.includes(model.providerType)
+  ) {
+    return {
+      modelId,
+      code: 'provider_not_requested',
+      reason: `provider ${model.provider} not in requested providers ${ctx.providers.join(', ')}`,
+    };
+  }
+  if (ctx.region === 'eu' && model.region.toLowerCase() !== 'eu') {
+    return {
+      modelId,
+      code: 'region',
+      reason: `region ${model.region} does not meet eu residency`,
+    };
+  }
+  if (ctx.needsTools && !model.capabilities.includes('tools')) {
+    return {
+      modelId,
+      code: 'capability_tools',
+      reason: `no tools capability (has: ${capabilityList(model)})`,
+    };
+  }
+  if (ctx.needsStreaming && !model.capabilities.includes('streaming')) {
+    return {
+      modelId,
+      code: 'capability_streaming',
+      reason: `no streaming capability (has: ${capabilityList(model)})`,
+    };
+  }
+  const needed =
+    estimateContextPromptTokens(ctx, model.providerType) +
+    (ctx.maxOutputTokens ?? 0);
+  if (needed > model.contextWindow) {
+    return {
+      modelId,
+      code: 'context_window',
+      reason: `context window ${model.contextWindow} < estimated ${needed} tokens`,
+    };
+  }
+  const ext = external?.get(modelId);
+  if (ext) return { modelId, code: ext.code, reason: ext.reason };
+  return undefined;
+}
+
+/**
+ * Splits models into eligible and excluded for one request. Rules apply in a
+ * fixed order (request, status, tenant, provider, region, capabilities,
+ * context window, then external kill switches/circuits) and the first failing
+ * rule is the model's single exclusion, so /v1/route explains each model once.
+ */
+export function filterCandidates(
+  models: readonly ModelConfig[],
+  ctx: RoutingContext,
+  external?: ReadonlyMap<string, ExternalExclusion>
+): CandidateSet {
+  const eligible: ModelConfig[] = [];
+  const excluded: Exclusion[] = [];
+  for (const model of models) {
+    const exclusion = firstExclusion(model, ctx, external);
+    if (exclusion) excluded.push(exclusion);
+    else eligible.push(model);
+  }
+  return { eligible, excluded };
+}
