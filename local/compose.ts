@@ -4,44 +4,26 @@ import {
   JsonlAuditLog,
   MemoryAuditLog,
 } from '../lambdas/core/adapters/local/jsonl-audit-log';
-import { MemoryBanditStore } from '../lambdas/core/adapters/local/memory-bandit-store';
 import { MemoryKillSwitchStore } from '../lambdas/core/adapters/local/memory-kill-switches';
-import { MemoryLatencyTracker } from '../lambdas/core/adapters/local/memory-latency-tracker';
 import {
   MemoryModelRegistry,
   MemoryRouteSetStore,
 } from '../lambdas/core/adapters/local/memory-registry';
 import { PrometheusMetrics } from '../lambdas/core/adapters/local/prometheus-metrics';
-import type { AuditLog } from '../lambdas/core/audit/types';
 import type { GatewayConfig } from '../lambdas/core/config/load';
-import { ControlPlane } from '../lambdas/core/control/control-plane';
-import { modelEntryParser } from '../lambdas/core/control/model-entry';
 import type { KillSwitchStore } from '../lambdas/core/kill-switches/types';
-import { validateScope } from '../lambdas/core/kill-switches/value';
 import type { GatewayMetrics, Log } from '../lambdas/core/ports';
 import {
   createAdapters,
   envCredentials,
-  providerTimeouts,
-  unavailableProviderExclusions,
 } from '../lambdas/core/providers/registry';
 import type { ProviderAdapter } from '../lambdas/core/providers/types';
 import { RegistryCatalog } from '../lambdas/core/registry/catalog';
 import { DEFAULT_ROUTE_SET } from '../lambdas/core/registry/schema';
-import {
-  CandidateGate,
-  CircuitBreakerRegistry,
-  ProviderLimits,
-  RetryBudget,
-} from '../lambdas/core/resilience';
-import { defaultRng } from '../lambdas/core/routing/bandit';
 import type { Rng } from '../lambdas/core/routing/types';
 import { StaticTenantDirectory } from '../lambdas/core/tenants/directory';
-import {
-  createRouterApp,
-  type RouterApp,
-  type RouterDeps,
-} from '../lambdas/router/app';
+import type { RouterApp, RouterDeps } from '../lambdas/router/app';
+import { composeRouter } from '../lambdas/router/compose';
 
 /** Options of the local composition. */
 export interface LocalComposeOptions {
@@ -62,9 +44,9 @@ export interface LocalComposeOptions {
 }
 
 /**
- * Builds the router deps from a config with local ports: the registry, route
- * sets and kill switches live in memory (seeded from the config file), the
- * audit trail in JSONL or memory, metrics in Prometheus.
+ * Builds the router with local ports: the registry, route sets and kill
+ * switches live in memory (seeded from the config file), the audit trail in
+ * JSONL or memory, metrics in Prometheus, tenants from the config file.
  */
 export function composeLocal(
   config: GatewayConfig,
@@ -89,78 +71,36 @@ export function composeLocal(
       },
     ],
   });
-  const catalog = new RegistryCatalog({
-    registry,
-    routeSets,
-    seed: config.models,
+  const metrics = options.metrics ?? new PrometheusMetrics();
+  return composeRouter({
+    config,
     log,
-    now,
-  });
-  const killSwitches =
-    options.killSwitches ??
-    new MemoryKillSwitchStore({ initial: config.killSwitches, clock: now });
-  const audit: AuditLog = options.auditLogPath
-    ? new JsonlAuditLog({ path: options.auditLogPath })
-    : new MemoryAuditLog();
-  const bandit = new MemoryBanditStore();
-  const breakers = new CircuitBreakerRegistry({
-    ...config.resilience.breaker,
-    now,
-  });
-  breakers.onStateChange((c) => log.warn('circuit state changed', { ...c }));
-  const gate = new CandidateGate(
-    breakers,
-    new ProviderLimits(config.resilience.providerLimits, { now })
-  );
-  const control = new ControlPlane({
-    registry,
-    routeSets,
-    killSwitches,
-    audit,
-    bandit,
-    parseModelEntry: modelEntryParser(config.providers),
-    validateScope,
-    log,
-    onChange: (what) => {
-      if (what === 'models' || what === 'route-sets')
-        void catalog.refresh({ force: true });
-    },
-  });
-  const deps: RouterDeps = {
-    catalog,
-    routing: config.routing,
-    bandit,
-    latency: new MemoryLatencyTracker({
-      alpha: config.routing.latencyEwmaAlpha,
+    metrics,
+    catalog: new RegistryCatalog({
+      registry,
+      routeSets,
+      seed: config.models,
+      log,
+      now,
+      onError: (kind) => metrics.event('RegistryError', 1, { Kind: kind }),
     }),
-    rng: options.rng ?? defaultRng,
-    staticExclusions: unavailableProviderExclusions(
-      config.providers,
-      config.models
-    ),
-    killSwitches,
-    killSwitchFailOpen: false,
+    registry,
+    routeSets,
     routeSetName: DEFAULT_ROUTE_SET,
-    gate,
-    retryBudget: new RetryBudget({ ratio: config.resilience.retryBudgetRatio }),
-    maxRetriesPerCandidate: config.resilience.maxRetriesPerCandidate,
+    killSwitches:
+      options.killSwitches ??
+      new MemoryKillSwitchStore({ initial: config.killSwitches, clock: now }),
+    killSwitchFailOpen: false,
+    audit: options.auditLogPath
+      ? new JsonlAuditLog({ path: options.auditLogPath })
+      : new MemoryAuditLog(),
+    decisions: new MemoryDecisionLog(10_000, options.decisionLogPath),
+    tenants: new StaticTenantDirectory(config.tenants),
     adapters:
       options.adapters ??
       createAdapters(config.providers, envCredentials(env), env),
-    metrics: options.metrics ?? new PrometheusMetrics(),
-    decisions: new MemoryDecisionLog(10_000, options.decisionLogPath),
-    log,
-    keepAliveMs: config.server.keepAliveMs,
-    attemptTimeoutMs: providerTimeouts(config.providers),
-    streamIdleTimeoutMs: config.resilience.streamIdleTimeoutMs,
-    hardTimeoutMs: config.resilience.hardTimeoutMs,
-    tenants: new StaticTenantDirectory(config.tenants),
-    providers: config.providers,
-    maxBodyBytes: config.server.maxBodyBytes,
-    startedAt: now(),
     adminAuth: { mode: 'key', key: env.GATEWAY_ADMIN_KEY || undefined },
-    control,
+    rng: options.rng,
     now,
-  };
-  return { app: createRouterApp(deps), deps };
+  });
 }

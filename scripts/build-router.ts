@@ -60,6 +60,8 @@ export async function buildRouterBundle(): Promise<RouterBundle> {
 
 if (require.main === module) {
   void buildRouterBundle().then((b) => {
-    process.stdout.write(`${b.outfile}: ${b.bytes} bytes (gzip ${b.gzipBytes})\n`);
+    process.stdout.write(
+      `${b.outfile}: ${b.bytes} bytes (gzip ${b.gzipBytes})\n`
+    );
   });
 }

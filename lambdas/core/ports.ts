@@ -71,6 +71,15 @@ export interface AttemptOutcome {
 export interface GatewayMetrics {
   request(outcome: RequestOutcome): void;
   attempt(outcome: AttemptOutcome): void;
+  /**
+   * An operational event (CircuitOpen, KillSwitchEngaged, RegistryError,
+   * KillSwitchReadError...), counted with optional dimensions.
+   */
+  event(
+    name: string,
+    value?: number,
+    dimensions?: Record<string, string>
+  ): void;
   /** Prometheus exposition text, where the backend supports it. */
   render?(): Promise<{ contentType: string; body: string }>;
   /** Flushes buffered metrics (EMF publishes per invocation). */
@@ -105,6 +114,8 @@ export interface DecisionLog {
   record(record: DecisionRecord): void;
   /** Most recent records first (bounded), for inspection and tests. */
   recent(limit?: number): readonly DecisionRecord[];
+  /** Writes buffered records; the handler awaits it after the response ended. */
+  flush?(): Promise<void>;
 }
 
 /** Minimal structured logger (Powertools Logger satisfies it). */

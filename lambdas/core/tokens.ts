@@ -36,7 +36,8 @@ function toolsLength(tools: readonly ToolDefinition[] | undefined): number {
   let n = 0;
   for (const t of tools) {
     n += t.function.name.length + (t.function.description?.length ?? 0);
-    if (t.function.parameters) n += JSON.stringify(t.function.parameters).length;
+    if (t.function.parameters)
+      n += JSON.stringify(t.function.parameters).length;
   }
   return n;
 }
@@ -79,7 +80,10 @@ export function costUsd(
 }
 
 /** Builds a Usage with a consistent total. */
-export function makeUsage(promptTokens: number, completionTokens: number): Usage {
+export function makeUsage(
+  promptTokens: number,
+  completionTokens: number
+): Usage {
   return {
     promptTokens,
     completionTokens,

@@ -14,13 +14,18 @@ import {
   routeDecisionJson,
   statsJson,
 } from '../core/gateway/endpoints';
-import { planRoute } from '../core/gateway/plan';
+import { noCandidateError } from '../core/gateway/plan';
+import {
+  killSwitchError,
+  type PlannerDeps,
+  RequestPlanner,
+} from '../core/gateway/planner';
 import { JSON_HEADERS, type ResponseSink } from '../core/gateway/sink';
 import type { TenantDirectory } from '../core/tenants/directory';
 import { type AdminAuth, authenticateAdmin, handleAdmin } from './admin';
 
 /** Everything the router needs; built once per container (AWS) or process (local). */
-export interface RouterDeps extends ChatServiceDeps {
+export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   readonly tenants: TenantDirectory;
   readonly providers: readonly ResolvedProvider[];
   /** Largest accepted body in bytes (413 beyond). */
@@ -74,6 +79,7 @@ function bearer(headers: Record<string, string>): string | undefined {
  */
 export function createRouterApp(deps: RouterDeps): RouterApp {
   const chat = new ChatService(deps);
+  const planner = new RequestPlanner(deps);
   const now = deps.now ?? Date.now;
 
   const sendJson = (
@@ -149,15 +155,18 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           requireMethod(method, 'POST');
           const tenant = await authenticate(headers);
           const request = parseChatRequest(readJson(event));
-          await chat.handle({ request, tenant, requestId, sink });
+          const { plan, blocked } = await planner.plan(request, tenant);
+          if (blocked) throw killSwitchError(blocked);
+          if (!plan.decision.chosen) throw noCandidateError(plan.decision);
+          await chat.handle({ request, tenant, requestId, sink, plan });
           return;
         }
         case '/v1/route': {
           requireMethod(method, 'POST');
           const tenant = await authenticate(headers);
           const request = parseChatRequest(readJson(event));
-          const plan = planRoute(request, tenant, deps);
-          sendJson(sink, 200, routeDecisionJson(plan), idHeader);
+          const { plan, blocked } = await planner.plan(request, tenant);
+          sendJson(sink, 200, routeDecisionJson(plan, blocked), idHeader);
           return;
         }
         case '/v1/models': {
@@ -177,7 +186,12 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           sendJson(
             sink,
             200,
-            statsJson(deps.catalog.list(), deps.latency, deps.bandit),
+            statsJson(
+              deps.catalog.list(),
+              deps.latency,
+              deps.bandit,
+              deps.gate
+            ),
             idHeader
           );
           return;

@@ -135,7 +135,9 @@ export function lambdaSink(
  */
 export function createStreamingHandler(
   app: RouterApp,
-  aws: AwsLambdaGlobal
+  aws: AwsLambdaGlobal,
+  /** Runs after the response ended (e.g. flushing the decision log); never delays the client. */
+  afterResponse?: () => Promise<void> | undefined
 ): StreamingHandler {
   return aws.streamifyResponse(async (event, responseStream) => {
     const sink = lambdaSink(responseStream, aws);
@@ -155,5 +157,10 @@ export function createStreamingHandler(
       );
     }
     if (!sink.finished) sink.end();
+    try {
+      await afterResponse?.();
+    } catch {
+      // Post-response work must never fail the invocation.
+    }
   });
 }

@@ -99,10 +99,10 @@ describe('E2E: openai SDK through the gateway', () => {
       // Policy only: the failover tests need a deterministic first choice.
       routing: { banditWeight: 0 },
       server: { keepAliveMs: 200 },
+      resilience: { streamIdleTimeoutMs: 2000 },
     };
     gw = await startTestGateway(config, {
       env: { GEMINI_API_KEY: GEMINI_KEY, LLAMA_API_KEY: LLAMA_KEY },
-      streamIdleTimeoutMs: 2000,
     });
     client = new OpenAI({
       apiKey: TEST_KEY,

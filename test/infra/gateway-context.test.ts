@@ -54,7 +54,8 @@ describe('Function: readGatewayContext', () => {
   it('splits comma-separated lists, trimming blanks and duplicates', () => {
     // GIVEN / WHEN
     const ctx = read({
-      providerHosts: ' Api.Example.com, ,.vllm.internal.example.org,api.example.com',
+      providerHosts:
+        ' Api.Example.com, ,.vllm.internal.example.org,api.example.com',
       openaiCompatibleProviders: 'vllm,ollama',
       sloModels: ['claude-sonnet', 'gemini-flash'],
     });
@@ -70,12 +71,21 @@ describe('Function: readGatewayContext', () => {
 
   it('prefers the region context over CDK_DEFAULT_REGION', () => {
     // GIVEN / WHEN
-    const fromContext = read({ region: 'eu-west-1' }, { CDK_DEFAULT_REGION: 'us-east-1' });
-    const fromEnv = read({}, { CDK_DEFAULT_REGION: 'us-east-1', CDK_DEFAULT_ACCOUNT: '123456789012' });
+    const fromContext = read(
+      { region: 'eu-west-1' },
+      { CDK_DEFAULT_REGION: 'us-east-1' }
+    );
+    const fromEnv = read(
+      {},
+      { CDK_DEFAULT_REGION: 'us-east-1', CDK_DEFAULT_ACCOUNT: '123456789012' }
+    );
 
     // THEN
     expect(fromContext.region).toBe('eu-west-1');
-    expect(fromEnv).toMatchObject({ region: 'us-east-1', account: '123456789012' });
+    expect(fromEnv).toMatchObject({
+      region: 'us-east-1',
+      account: '123456789012',
+    });
   });
 
   it('fails on an unknown env and lists the allowed values', () => {

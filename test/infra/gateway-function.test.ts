@@ -74,7 +74,9 @@ describe('Class: GatewayFunction', () => {
       RetentionInDays: 30,
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^FnLogGroup') } },
+      LoggingConfig: {
+        LogGroup: { Ref: Match.stringLikeRegexp('^FnLogGroup') },
+      },
     });
   });
 
@@ -92,7 +94,13 @@ describe('Class: GatewayFunction', () => {
     // GIVEN
     const app = createTestApp();
     const { stack, key } = setup(app);
-    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'P', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 1,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'P', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
 
     // WHEN
     new GatewayFunction(stack, 'InVpc', {
@@ -111,7 +119,14 @@ describe('Class: GatewayFunction', () => {
       'AWS::IAM::Role',
       {
         ManagedPolicyArns: [
-          { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AWSLambdaVPCAccessExecutionRole$')])] },
+          {
+            'Fn::Join': [
+              '',
+              Match.arrayWith([
+                Match.stringLikeRegexp('AWSLambdaVPCAccessExecutionRole$'),
+              ]),
+            ],
+          },
         ],
       },
       1
@@ -124,7 +139,9 @@ describe('Class: GatewayFunction', () => {
       const { stack, fn } = setup();
       const table = new dynamodb.TableV2(stack, 'Table', {
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-        encryption: dynamodb.TableEncryptionV2.customerManagedKey(dataKey(stack)),
+        encryption: dynamodb.TableEncryptionV2.customerManagedKey(
+          dataKey(stack)
+        ),
       });
 
       // WHEN
@@ -144,14 +161,20 @@ describe('Class: GatewayFunction', () => {
               'dynamodb:Query',
               'dynamodb:Scan',
             ],
-            Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'] },
+            Resource: {
+              'Fn::GetAtt': [expect.stringMatching(/^Table/), 'Arn'],
+            },
           },
           {
             Effect: 'Allow',
             Action: ['kms:Decrypt', 'kms:DescribeKey'],
-            Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] },
+            Resource: {
+              'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'],
+            },
             Condition: {
-              StringEquals: { 'kms:ViaService': 'dynamodb.eu-central-1.amazonaws.com' },
+              StringEquals: {
+                'kms:ViaService': 'dynamodb.eu-central-1.amazonaws.com',
+              },
             },
           },
         ])
@@ -174,14 +197,20 @@ describe('Class: GatewayFunction', () => {
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({
-              Action: Match.arrayWith(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+              Action: Match.arrayWith([
+                'dynamodb:DeleteItem',
+                'dynamodb:PutItem',
+                'dynamodb:UpdateItem',
+              ]),
             }),
           ]),
         },
       });
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: {
-          Variables: Match.objectLike({ MY_TABLE: { Ref: Match.stringLikeRegexp('^Table') } }),
+          Variables: Match.objectLike({
+            MY_TABLE: { Ref: Match.stringLikeRegexp('^Table') },
+          }),
         },
       });
     });
@@ -193,20 +222,30 @@ describe('Class: GatewayFunction', () => {
       const { stack, fn } = setup();
 
       // WHEN
-      fn.bindParameterPath({ path: '/ai/kill-switches/dev', accessMode: 'R', envVarName: 'PREFIX' });
+      fn.bindParameterPath({
+        path: '/ai/kill-switches/dev',
+        accessMode: 'R',
+        envVarName: 'PREFIX',
+      });
 
       // THEN
       const template = Template.fromStack(stack);
       const statement = iamStatements(template).find((s) =>
         [s.Action].flat().includes('ssm:GetParametersByPath')
       );
-      expect(JSON.stringify(statement?.Resource)).toContain(':parameter/ai/kill-switches/dev"');
-      expect(JSON.stringify(statement?.Resource)).toContain(':parameter/ai/kill-switches/dev/*"');
-      expect(iamStatements(template).flatMap((s) => [s.Action].flat())).not.toContain(
-        'ssm:PutParameter'
+      expect(JSON.stringify(statement?.Resource)).toContain(
+        ':parameter/ai/kill-switches/dev"'
       );
+      expect(JSON.stringify(statement?.Resource)).toContain(
+        ':parameter/ai/kill-switches/dev/*"'
+      );
+      expect(
+        iamStatements(template).flatMap((s) => [s.Action].flat())
+      ).not.toContain('ssm:PutParameter');
       template.hasResourceProperties('AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ PREFIX: '/ai/kill-switches/dev' }) },
+        Environment: {
+          Variables: Match.objectLike({ PREFIX: '/ai/kill-switches/dev' }),
+        },
       });
     });
 
@@ -216,7 +255,11 @@ describe('Class: GatewayFunction', () => {
 
       // WHEN / THEN
       expect(() =>
-        fn.bindParameterPath({ path: '/ai/x/', accessMode: 'R', envVarName: 'P' })
+        fn.bindParameterPath({
+          path: '/ai/x/',
+          accessMode: 'R',
+          envVarName: 'P',
+        })
       ).toThrow(/path must start with \/ and not end with \/, got "\/ai\/x\/"/);
     });
   });
@@ -225,7 +268,9 @@ describe('Class: GatewayFunction', () => {
     it('grants read-only access and decrypt through Secrets Manager', () => {
       // GIVEN
       const { stack, fn } = setup();
-      const secret = new secretsmanager.Secret(stack, 'Secret', { encryptionKey: dataKey(stack) });
+      const secret = new secretsmanager.Secret(stack, 'Secret', {
+        encryptionKey: dataKey(stack),
+      });
 
       // WHEN
       fn.bindSecret({ secret, envVarName: 'MY_SECRET_ARN' });
@@ -236,13 +281,18 @@ describe('Class: GatewayFunction', () => {
         expect.arrayContaining([
           {
             Effect: 'Allow',
-            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Action: [
+              'secretsmanager:DescribeSecret',
+              'secretsmanager:GetSecretValue',
+            ],
             Resource: { Ref: expect.stringMatching(/^Secret/) },
           },
           expect.objectContaining({
             Action: 'kms:Decrypt',
             Condition: {
-              StringEquals: { 'kms:ViaService': 'secretsmanager.eu-central-1.amazonaws.com' },
+              StringEquals: {
+                'kms:ViaService': 'secretsmanager.eu-central-1.amazonaws.com',
+              },
             },
           }),
         ])
@@ -256,9 +306,9 @@ describe('Class: GatewayFunction', () => {
       const { fn } = setup();
 
       // WHEN / THEN
-      expect(() => fn.addToPolicy({ actions: ['s3:*'], resources: ['arn:aws:s3:::b'] })).toThrow(
-        /actions must not contain wildcards, got "s3:\*"/
-      );
+      expect(() =>
+        fn.addToPolicy({ actions: ['s3:*'], resources: ['arn:aws:s3:::b'] })
+      ).toThrow(/actions must not contain wildcards, got "s3:\*"/);
     });
 
     it('fails on a wildcard resource without a reason', () => {
@@ -267,7 +317,10 @@ describe('Class: GatewayFunction', () => {
 
       // WHEN / THEN
       expect(() =>
-        fn.addToPolicy({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] })
+        fn.addToPolicy({
+          actions: ['s3:GetObject'],
+          resources: ['arn:aws:s3:::b/*'],
+        })
       ).toThrow(/a wildcard resource needs wildcardReason/);
     });
   });
@@ -279,7 +332,9 @@ describe('Class: GatewayFunction', () => {
       fn.addEnvironment('X', 'one');
 
       // WHEN / THEN
-      expect(() => fn.addEnvironment('X', 'two')).toThrow(/environment variable X is already bound/);
+      expect(() => fn.addEnvironment('X', 'two')).toThrow(
+        /environment variable X is already bound/
+      );
     });
   });
 
@@ -294,7 +349,13 @@ describe('Class: GatewayFunction', () => {
 
     // WHEN / THEN
     expect(
-      () => new GatewayFunction(stack, 'Fn', { entry: ENTRY, serviceName: 's', logKey: key, memorySize: 64 })
+      () =>
+        new GatewayFunction(stack, 'Fn', {
+          entry: ENTRY,
+          serviceName: 's',
+          logKey: key,
+          memorySize: 64,
+        })
     ).toThrow(/memorySize must be between 128 and 10240, got 64/);
   });
 
@@ -302,7 +363,11 @@ describe('Class: GatewayFunction', () => {
     // GIVEN an app that really bundles
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-fn-'));
     try {
-      const app = new App({ outdir, context: CDK_JSON_CONTEXT, builtinCloudFormationValidation: false });
+      const app = new App({
+        outdir,
+        context: CDK_JSON_CONTEXT,
+        builtinCloudFormationValidation: false,
+      });
       const { stack } = setup(app);
 
       // WHEN
@@ -310,14 +375,20 @@ describe('Class: GatewayFunction', () => {
 
       // THEN
       const template = Template.fromStack(stack);
-      template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler' });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.handler',
+      });
       const assetDir = fs
         .readdirSync(outdir)
         .map((d) => path.join(outdir, d))
         .find((d) => fs.existsSync(path.join(d, 'index.mjs')));
       expect(assetDir).toBeDefined();
       const code = fs.readFileSync(path.join(assetDir!, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+      expect(
+        code.startsWith(
+          "import { createRequire } from 'module'; const require = createRequire(import.meta.url);"
+        )
+      ).toBe(true);
       expect(code).toMatch(/export\s*\{/);
       expect(fs.existsSync(path.join(assetDir!, 'index.mjs.map'))).toBe(true);
     } finally {

@@ -5,7 +5,9 @@ import { DomainGuardrail } from '../../lib/constructs/domain-guardrail';
 import { GUARDRAIL_PROFILES } from '../../lib/constructs/guardrail-profiles';
 import { buildTestGateway, createTestApp, templateOf } from './helpers';
 
-type Guardrail = { Properties: Record<string, any> };
+// Template JSON is untyped; tests read it structurally.
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
+type Guardrail = { [key: string]: any };
 
 describe('Class: GuardrailsStack', () => {
   let template: Template;
@@ -22,14 +24,20 @@ describe('Class: GuardrailsStack', () => {
 
   const pii = (domain: string): Record<string, string> =>
     Object.fromEntries(
-      byDomain[domain].Properties.SensitiveInformationPolicyConfig.PiiEntitiesConfig.map(
+      byDomain[
+        domain
+      ].Properties.SensitiveInformationPolicyConfig.PiiEntitiesConfig.map(
         (e: { Type: string; Action: string }) => [e.Type, e.Action]
       )
     );
 
   it('creates one KMS-encrypted guardrail per domain profile', () => {
     // THEN
-    expect(Object.keys(byDomain).sort()).toEqual(['general', 'legal', 'medical']);
+    expect(Object.keys(byDomain).sort()).toEqual([
+      'general',
+      'legal',
+      'medical',
+    ]);
     template.allResourcesProperties('AWS::Bedrock::Guardrail', {
       KmsKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
     });
@@ -58,7 +66,10 @@ describe('Class: GuardrailsStack', () => {
     expect(
       byDomain.medical.Properties.SensitiveInformationPolicyConfig.RegexesConfig
     ).toEqual([
-      expect.objectContaining({ Name: 'MedicalRecordNumber', Action: 'ANONYMIZE' }),
+      expect.objectContaining({
+        Name: 'MedicalRecordNumber',
+        Action: 'ANONYMIZE',
+      }),
     ]);
   });
 
@@ -69,7 +80,11 @@ describe('Class: GuardrailsStack', () => {
       {
         ContentPolicyConfig: {
           FiltersConfig: Match.arrayWith([
-            { Type: 'PROMPT_ATTACK', InputStrength: 'HIGH', OutputStrength: 'NONE' },
+            {
+              Type: 'PROMPT_ATTACK',
+              InputStrength: 'HIGH',
+              OutputStrength: 'NONE',
+            },
           ]),
         },
       },
@@ -82,7 +97,9 @@ describe('Class: GuardrailsStack', () => {
     const topics = byDomain.medical.Properties.TopicPolicyConfig.TopicsConfig;
 
     // THEN
-    expect(topics.map((t: { Name: string; Type: string }) => [t.Name, t.Type])).toEqual([
+    expect(
+      topics.map((t: { Name: string; Type: string }) => [t.Name, t.Type])
+    ).toEqual([
       ['Individual diagnosis', 'DENY'],
       ['Individual prescription dosing', 'DENY'],
     ]);
@@ -92,14 +109,18 @@ describe('Class: GuardrailsStack', () => {
     // THEN
     expect(byDomain.legal.Properties.TopicPolicyConfig.TopicsConfig).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ Name: 'Personal legal counsel', Type: 'DENY' }),
+        expect.objectContaining({
+          Name: 'Personal legal counsel',
+          Type: 'DENY',
+        }),
       ])
     );
   });
 
   it('keeps topic definitions and examples within the Bedrock limits', () => {
     for (const guardrail of Object.values(byDomain)) {
-      for (const topic of guardrail.Properties.TopicPolicyConfig?.TopicsConfig ?? []) {
+      for (const topic of guardrail.Properties.TopicPolicyConfig
+        ?.TopicsConfig ?? []) {
         // THEN
         expect(topic.Name).toMatch(/^[0-9a-zA-Z-_ !?.]{1,100}$/);
         expect(topic.Definition.length).toBeLessThanOrEqual(200);
@@ -117,7 +138,9 @@ describe('Class: GuardrailsStack', () => {
       {
         WordPolicyConfig: {
           ManagedWordListsConfig: [{ Type: 'PROFANITY' }],
-          WordsConfig: Match.arrayWith([{ Text: 'ignore previous instructions' }]),
+          WordsConfig: Match.arrayWith([
+            { Text: 'ignore previous instructions' },
+          ]),
         },
       },
       3

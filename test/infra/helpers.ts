@@ -87,7 +87,11 @@ export function statementsOfRole(
     template.findResources('AWS::IAM::Policy')
   )) {
     const roles: unknown[] = policy.Properties.Roles;
-    if (roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId }))) {
+    if (
+      roles.some(
+        (r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId })
+      )
+    ) {
       out.push(...policy.Properties.PolicyDocument.Statement);
     }
   }
@@ -96,7 +100,9 @@ export function statementsOfRole(
 
 /** Actions of a statement as an array. */
 export function actionsOf(statement: TemplateStatement): string[] {
-  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+  return Array.isArray(statement.Action)
+    ? statement.Action
+    : [statement.Action];
 }
 
 /** Resources of a statement as an array. */
@@ -104,4 +110,16 @@ export function resourcesOf(statement: TemplateStatement): unknown[] {
   return Array.isArray(statement.Resource)
     ? statement.Resource
     : [statement.Resource];
+}
+
+/** An ARN from a template as one string (`Fn::Join` joined, `Ref` as `<Name>`). */
+export function flattenArn(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (v?.['Fn::Join']) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(flattenArn).join(sep);
+  }
+  if (v?.Ref) return `<${String(v.Ref)}>`;
+  return JSON.stringify(value);
 }

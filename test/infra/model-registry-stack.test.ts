@@ -34,7 +34,9 @@ describe('Class: ModelRegistryStack', () => {
         Replicas: [
           Match.objectLike({
             SSESpecification: {
-              KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+              KMSMasterKeyId: {
+                'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'],
+              },
             },
           }),
         ],
@@ -47,7 +49,9 @@ describe('Class: ModelRegistryStack', () => {
       dev.allResourcesProperties(TABLE, {
         Replicas: [
           Match.objectLike({
-            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            PointInTimeRecoverySpecification: {
+              PointInTimeRecoveryEnabled: true,
+            },
           }),
         ],
       });
@@ -90,7 +94,9 @@ describe('Class: ModelRegistryStack', () => {
       const table = tableNamed(dev, 'IdempotencyTable');
 
       // THEN
-      expect(table.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+      expect(table.KeySchema).toEqual([
+        { AttributeName: 'id', KeyType: 'HASH' },
+      ]);
       expect(table.TimeToLiveSpecification).toEqual({
         AttributeName: 'expiration',
         Enabled: true,

@@ -11,8 +11,10 @@ describe('Class: MonitoringStack', () => {
 
   beforeAll(() => {
     template = templateOf(
-      buildTestGateway({ env: 'dev', sloModels: 'claude-sonnet,eu.meta/llama:3' })
-        .monitoring
+      buildTestGateway({
+        env: 'dev',
+        sloModels: 'claude-sonnet,eu.meta/llama:3',
+      }).monitoring
     );
     plain = templateOf(buildTestGateway({ env: 'dev' }).monitoring);
   });
@@ -86,20 +88,29 @@ describe('Class: MonitoringStack', () => {
         Threshold: 5,
         Metrics: Match.arrayWith([
           Match.objectLike({
-            Expression: 'IF(errorsWhole > 0, 100 * errorsPart / errorsWhole, 0)',
+            Expression:
+              'IF(errorsWhole > 0, 100 * errorsPart / errorsWhole, 0)',
             ReturnData: true,
           }),
           Match.objectLike({
             Id: 'errorsPart',
             MetricStat: Match.objectLike({
-              Metric: { Namespace: 'AiGateway', MetricName: 'Errors', Dimensions: [SERVICE] },
+              Metric: {
+                Namespace: 'AiGateway',
+                MetricName: 'Errors',
+                Dimensions: [SERVICE],
+              },
               Stat: 'Sum',
             }),
           }),
           Match.objectLike({
             Id: 'errorsWhole',
             MetricStat: Match.objectLike({
-              Metric: { Namespace: 'AiGateway', MetricName: 'Requests', Dimensions: [SERVICE] },
+              Metric: {
+                Namespace: 'AiGateway',
+                MetricName: 'Requests',
+                Dimensions: [SERVICE],
+              },
             }),
           }),
         ]),
@@ -147,7 +158,9 @@ describe('Class: MonitoringStack', () => {
     it('encrypts the alert topic and lets CloudWatch publish through the key', () => {
       // THEN
       template.hasResourceProperties('AWS::SNS::Topic', {
-        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+        KmsMasterKeyId: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'],
+        },
       });
       template.hasResourceProperties('AWS::KMS::Key', {
         KeyPolicy: {
@@ -177,7 +190,12 @@ describe('Class: MonitoringStack', () => {
         },
         Targets: [
           Match.objectLike({
-            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RollbackFunction'), 'Arn'] },
+            Arn: {
+              'Fn::GetAtt': [
+                Match.stringLikeRegexp('^RollbackFunction'),
+                'Arn',
+              ],
+            },
           }),
         ],
       });
@@ -189,9 +207,17 @@ describe('Class: MonitoringStack', () => {
       template.hasResourceProperties('AWS::Events::Rule', {
         Targets: [
           Match.objectLike({
-            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+            RetryPolicy: {
+              MaximumRetryAttempts: 2,
+              MaximumEventAgeInSeconds: 3600,
+            },
             DeadLetterConfig: {
-              Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RollbackDeadLetterQueue'), 'Arn'] },
+              Arn: {
+                'Fn::GetAtt': [
+                  Match.stringLikeRegexp('^RollbackDeadLetterQueue'),
+                  'Arn',
+                ],
+              },
             },
           }),
         ],
@@ -206,10 +232,17 @@ describe('Class: MonitoringStack', () => {
       });
       template.hasResourceProperties('AWS::Lambda::Function', {
         DeadLetterConfig: {
-          TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RollbackDeadLetterQueue'), 'Arn'] },
+          TargetArn: {
+            'Fn::GetAtt': [
+              Match.stringLikeRegexp('^RollbackDeadLetterQueue'),
+              'Arn',
+            ],
+          },
         },
       });
-      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+      });
     });
 
     it('runs the rollback for real with its tables and parameters bound', () => {
@@ -247,7 +280,11 @@ describe('Class: MonitoringStack', () => {
       // THEN
       expect(JSON.stringify(dynamo?.Resource)).toContain('IdempotencyTable');
       expect([dynamo?.Action].flat()).toEqual(
-        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'])
+        expect.arrayContaining([
+          'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ])
       );
     });
   });

@@ -11,7 +11,12 @@ const endpointOf = (firewallLogicalId: string) => ({
     {
       'Fn::Split': [
         ':',
-        { 'Fn::Select': [0, { 'Fn::GetAtt': [firewallLogicalId, 'EndpointIds'] }] },
+        {
+          'Fn::Select': [
+            0,
+            { 'Fn::GetAtt': [firewallLogicalId, 'EndpointIds'] },
+          ],
+        },
       ],
     },
   ],
@@ -22,7 +27,9 @@ const logicalIdOf = (
   type: string,
   props: Record<string, unknown>
 ): string => {
-  const found = Object.keys(template.findResources(type, { Properties: props }));
+  const found = Object.keys(
+    template.findResources(type, { Properties: props })
+  );
   expect(found).toHaveLength(1);
   return found[0];
 };
@@ -78,7 +85,10 @@ describe('Class: NetworkFirewallStack', () => {
         RuleGroup: {
           RulesSource: {
             RulesSourceList: {
-              Targets: Match.arrayWith(['llm.example.com', '.vllm.example.org']),
+              Targets: Match.arrayWith([
+                'llm.example.com',
+                '.vllm.example.org',
+              ]),
             },
           },
         },
@@ -125,7 +135,10 @@ describe('Class: NetworkFirewallStack', () => {
         FirewallPolicy: {
           StatelessDefaultActions: ['aws:forward_to_sfe'],
           StatelessFragmentDefaultActions: ['aws:forward_to_sfe'],
-          StatefulDefaultActions: ['aws:drop_established', 'aws:alert_established'],
+          StatefulDefaultActions: [
+            'aws:drop_established',
+            'aws:alert_established',
+          ],
         },
       });
     });
@@ -148,9 +161,15 @@ describe('Class: NetworkFirewallStack', () => {
       for (const n of [1, 2]) {
         template.hasResourceProperties('AWS::NetworkFirewall::Firewall', {
           SubnetMappings: [
-            { SubnetId: { Ref: Match.stringLikeRegexp(`^VpcFirewallSubnet${n}Subnet`) } },
+            {
+              SubnetId: {
+                Ref: Match.stringLikeRegexp(`^VpcFirewallSubnet${n}Subnet`),
+              },
+            },
           ],
-          FirewallPolicyArn: { 'Fn::GetAtt': [Match.anyValue(), 'FirewallPolicyArn'] },
+          FirewallPolicyArn: {
+            'Fn::GetAtt': [Match.anyValue(), 'FirewallPolicyArn'],
+          },
         });
       }
     });
@@ -158,14 +177,23 @@ describe('Class: NetworkFirewallStack', () => {
     it('sends alert and flow logs of every firewall to CloudWatch Logs', () => {
       // THEN
       template.resourceCountIs('AWS::NetworkFirewall::LoggingConfiguration', 2);
-      template.allResourcesProperties('AWS::NetworkFirewall::LoggingConfiguration', {
-        LoggingConfiguration: {
-          LogDestinationConfigs: [
-            Match.objectLike({ LogType: 'ALERT', LogDestinationType: 'CloudWatchLogs' }),
-            Match.objectLike({ LogType: 'FLOW', LogDestinationType: 'CloudWatchLogs' }),
-          ],
-        },
-      });
+      template.allResourcesProperties(
+        'AWS::NetworkFirewall::LoggingConfiguration',
+        {
+          LoggingConfiguration: {
+            LogDestinationConfigs: [
+              Match.objectLike({
+                LogType: 'ALERT',
+                LogDestinationType: 'CloudWatchLogs',
+              }),
+              Match.objectLike({
+                LogType: 'FLOW',
+                LogDestinationType: 'CloudWatchLogs',
+              }),
+            ],
+          },
+        }
+      );
     });
 
     it('protects the firewalls from deletion in prod only', () => {
@@ -184,13 +212,19 @@ describe('Class: NetworkFirewallStack', () => {
     it('routes private-subnet egress to the firewall endpoint of its AZ', () => {
       for (const n of [1, 2]) {
         // GIVEN
-        const firewall = logicalIdOf(template, 'AWS::NetworkFirewall::Firewall', {
-          FirewallName: `ai-gateway-staging-egress-az${n}`,
-        });
+        const firewall = logicalIdOf(
+          template,
+          'AWS::NetworkFirewall::Firewall',
+          {
+            FirewallName: `ai-gateway-staging-egress-az${n}`,
+          }
+        );
 
         // THEN
         template.hasResourceProperties('AWS::EC2::Route', {
-          RouteTableId: { Ref: Match.stringLikeRegexp(`^VpcPrivateSubnet${n}RouteTable`) },
+          RouteTableId: {
+            Ref: Match.stringLikeRegexp(`^VpcPrivateSubnet${n}RouteTable`),
+          },
           DestinationCidrBlock: '0.0.0.0/0',
           VpcEndpointId: endpointOf(firewall),
         });
@@ -201,9 +235,13 @@ describe('Class: NetworkFirewallStack', () => {
       for (const n of [1, 2]) {
         // THEN
         template.hasResourceProperties('AWS::EC2::Route', {
-          RouteTableId: { Ref: Match.stringLikeRegexp(`^VpcFirewallSubnet${n}RouteTable`) },
+          RouteTableId: {
+            Ref: Match.stringLikeRegexp(`^VpcFirewallSubnet${n}RouteTable`),
+          },
           DestinationCidrBlock: '0.0.0.0/0',
-          NatGatewayId: { Ref: Match.stringLikeRegexp(`^VpcPublicSubnet${n}NATGateway`) },
+          NatGatewayId: {
+            Ref: Match.stringLikeRegexp(`^VpcPublicSubnet${n}NATGateway`),
+          },
         });
       }
     });
@@ -211,14 +249,21 @@ describe('Class: NetworkFirewallStack', () => {
     it('returns NAT traffic for the private subnets through the firewall', () => {
       for (const n of [1, 2]) {
         // GIVEN
-        const firewall = logicalIdOf(template, 'AWS::NetworkFirewall::Firewall', {
-          FirewallName: `ai-gateway-staging-egress-az${n}`,
-        });
+        const firewall = logicalIdOf(
+          template,
+          'AWS::NetworkFirewall::Firewall',
+          {
+            FirewallName: `ai-gateway-staging-egress-az${n}`,
+          }
+        );
         const privateCidr = Object.values(
           template.findResources('AWS::EC2::Subnet', {
             Properties: {
               Tags: Match.arrayWith([
-                { Key: 'Name', Value: Match.stringLikeRegexp(`PrivateSubnet${n}$`) },
+                {
+                  Key: 'Name',
+                  Value: Match.stringLikeRegexp(`PrivateSubnet${n}$`),
+                },
               ]),
             },
           })
@@ -226,7 +271,9 @@ describe('Class: NetworkFirewallStack', () => {
 
         // THEN
         template.hasResourceProperties('AWS::EC2::Route', {
-          RouteTableId: { Ref: Match.stringLikeRegexp(`^VpcPublicSubnet${n}RouteTable`) },
+          RouteTableId: {
+            Ref: Match.stringLikeRegexp(`^VpcPublicSubnet${n}RouteTable`),
+          },
           DestinationCidrBlock: privateCidr,
           VpcEndpointId: endpointOf(firewall),
         });
@@ -314,7 +361,10 @@ describe('Class: NetworkFirewallStack', () => {
         FromPort: 443,
         ToPort: 443,
         SourceSecurityGroupId: {
-          'Fn::GetAtt': [Match.stringLikeRegexp('^LambdaSecurityGroup'), 'GroupId'],
+          'Fn::GetAtt': [
+            Match.stringLikeRegexp('^LambdaSecurityGroup'),
+            'GroupId',
+          ],
         },
       });
     });
@@ -324,7 +374,12 @@ describe('Class: NetworkFirewallStack', () => {
       template.hasResourceProperties('AWS::EC2::SecurityGroup', {
         GroupDescription: Match.stringLikeRegexp('^Gateway functions'),
         SecurityGroupEgress: [
-          Match.objectLike({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+          Match.objectLike({
+            CidrIp: '0.0.0.0/0',
+            IpProtocol: 'tcp',
+            FromPort: 443,
+            ToPort: 443,
+          }),
         ],
       });
     });

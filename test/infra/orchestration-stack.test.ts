@@ -35,12 +35,16 @@ describe('Class: OrchestrationStack', () => {
 
   beforeAll(() => {
     template = templateOf(
-      buildTestGateway({ env: 'dev', openaiCompatibleProviders: 'vllm' }).orchestration
+      buildTestGateway({ env: 'dev', openaiCompatibleProviders: 'vllm' })
+        .orchestration
     );
     euTemplate = templateOf(
-      buildTestGateway({ env: 'dev', euOnly: true, evidently: true }).orchestration
+      buildTestGateway({ env: 'dev', euOnly: true, evidently: true })
+        .orchestration
     );
-    vpcTemplate = templateOf(buildTestGateway({ env: 'staging' }).orchestration);
+    vpcTemplate = templateOf(
+      buildTestGateway({ env: 'staging' }).orchestration
+    );
   });
 
   describe('router function', () => {
@@ -90,8 +94,16 @@ describe('Class: OrchestrationStack', () => {
       vpcTemplate.hasResourceProperties('AWS::Lambda::Function', {
         VpcConfig: {
           SubnetIds: [
-            { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('PrivateSubnet1Subnet') }) },
-            { 'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('PrivateSubnet2Subnet') }) },
+            {
+              'Fn::GetStackOutput': Match.objectLike({
+                OutputName: Match.stringLikeRegexp('PrivateSubnet1Subnet'),
+              }),
+            },
+            {
+              'Fn::GetStackOutput': Match.objectLike({
+                OutputName: Match.stringLikeRegexp('PrivateSubnet2Subnet'),
+              }),
+            },
           ],
           SecurityGroupIds: [Match.anyValue()],
         },
@@ -101,7 +113,9 @@ describe('Class: OrchestrationStack', () => {
     it('tells the router when it is EU-only', () => {
       // THEN
       euTemplate.hasResourceProperties('AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ GATEWAY_EU_ONLY: 'true' }) },
+        Environment: {
+          Variables: Match.objectLike({ GATEWAY_EU_ONLY: 'true' }),
+        },
       });
     });
   });
@@ -124,7 +138,10 @@ describe('Class: OrchestrationStack', () => {
       // THEN
       template.resourceCountIs(METHOD, 7);
       template.allResourcesProperties(METHOD, {
-        Integration: Match.objectLike({ ResponseTransferMode: 'STREAM', Uri: STREAMING_URI }),
+        Integration: Match.objectLike({
+          ResponseTransferMode: 'STREAM',
+          Uri: STREAMING_URI,
+        }),
       });
     });
 
@@ -157,7 +174,9 @@ describe('Class: OrchestrationStack', () => {
         METHOD,
         {
           HttpMethod: 'POST',
-          RequestValidatorId: { Ref: Match.stringLikeRegexp('^ApiBodyValidator') },
+          RequestValidatorId: {
+            Ref: Match.stringLikeRegexp('^ApiBodyValidator'),
+          },
           RequestModels: { 'application/json': { Ref: Match.anyValue() } },
         },
         3
@@ -170,7 +189,9 @@ describe('Class: OrchestrationStack', () => {
 
     it('writes JSON access logs to a KMS-encrypted log group', () => {
       // WHEN
-      const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0];
+      const stage = Object.values(
+        template.findResources('AWS::ApiGateway::Stage')
+      )[0];
 
       // THEN
       const format = JSON.parse(stage.Properties.AccessLogSetting.Format);
@@ -179,9 +200,9 @@ describe('Class: OrchestrationStack', () => {
         status: '$context.status',
         integrationLatency: '$context.integrationLatency',
       });
-      expect(JSON.stringify(stage.Properties.AccessLogSetting.DestinationArn)).toContain(
-        'ApiAccessLogGroup'
-      );
+      expect(
+        JSON.stringify(stage.Properties.AccessLogSetting.DestinationArn)
+      ).toContain('ApiAccessLogGroup');
       template.hasResourceProperties('AWS::Logs::LogGroup', {
         KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
       });
@@ -213,7 +234,9 @@ describe('Class: OrchestrationStack', () => {
         template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
           ResponseType: type,
           ResponseTemplates: {
-            'application/json': Match.stringLikeRegexp('^\\{"error":\\{"message":'),
+            'application/json': Match.stringLikeRegexp(
+              '^\\{"error":\\{"message":'
+            ),
           },
         });
       }
@@ -235,7 +258,11 @@ describe('Class: OrchestrationStack', () => {
         {
           'Fn::Join': [
             '',
-            ['arn:aws:bedrock:eu-central-1:', { Ref: 'AWS::AccountId' }, ':inference-profile/*'],
+            [
+              'arn:aws:bedrock:eu-central-1:',
+              { Ref: 'AWS::AccountId' },
+              ':inference-profile/*',
+            ],
           ],
         },
       ]);
@@ -246,7 +273,9 @@ describe('Class: OrchestrationStack', () => {
       const statement = bedrockStatement(euTemplate);
 
       // THEN
-      expect(JSON.stringify(resourcesOf(statement))).toContain(':inference-profile/eu.*');
+      expect(JSON.stringify(resourcesOf(statement))).toContain(
+        ':inference-profile/eu.*'
+      );
     });
 
     it('uses exact bedrockModelArns when given', () => {
@@ -256,7 +285,9 @@ describe('Class: OrchestrationStack', () => {
 
       // WHEN
       const statement = bedrockStatement(
-        templateOf(buildTestGateway({ env: 'dev', bedrockModelArns: arn }).orchestration)
+        templateOf(
+          buildTestGateway({ env: 'dev', bedrockModelArns: arn }).orchestration
+        )
       );
 
       // THEN
@@ -266,7 +297,9 @@ describe('Class: OrchestrationStack', () => {
     it('applies only the gateway guardrails and decrypts only their key', () => {
       // WHEN
       const statements = iamStatements(template);
-      const apply = statements.find((s) => actionsOf(s).includes('bedrock:ApplyGuardrail'));
+      const apply = statements.find((s) =>
+        actionsOf(s).includes('bedrock:ApplyGuardrail')
+      );
       const decrypt = statements.find((s) => s.Sid === 'DecryptGuardrails');
 
       // THEN
@@ -274,7 +307,9 @@ describe('Class: OrchestrationStack', () => {
       for (const resource of resourcesOf(apply!)) {
         expect(JSON.stringify(resource)).toMatch(/GuardrailArn/);
       }
-      expect(JSON.stringify(decrypt!.Resource)).toContain('ai-gateway-dev-guardrails');
+      expect(JSON.stringify(decrypt!.Resource)).toContain(
+        'ai-gateway-dev-guardrails'
+      );
     });
 
     it('reads feature flags from the AppConfig profile only', () => {
@@ -290,12 +325,19 @@ describe('Class: OrchestrationStack', () => {
           Statement: Match.arrayWith([
             Match.objectLike({
               Sid: 'ReadFeatureFlags',
-              Action: ['appconfig:GetLatestConfiguration', 'appconfig:StartConfigurationSession'],
+              Action: [
+                'appconfig:GetLatestConfiguration',
+                'appconfig:StartConfigurationSession',
+              ],
               Resource: {
                 'Fn::Join': [
                   '',
                   Match.arrayWith([
-                    { Ref: Match.stringLikeRegexp('^ExperimentsFeatureFlagsConfigurationProfile') },
+                    {
+                      Ref: Match.stringLikeRegexp(
+                        '^ExperimentsFeatureFlagsConfigurationProfile'
+                      ),
+                    },
                   ]),
                 ],
               },

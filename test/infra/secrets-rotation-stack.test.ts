@@ -92,7 +92,9 @@ describe('Class: SecretsRotationStack', () => {
         Resource: [
           { Ref: expect.stringMatching(/^ProviderSecretsGoogle/) },
           { Ref: expect.stringMatching(/^ProviderSecretsLlama/) },
-          { Ref: expect.stringMatching(/^ProviderSecretsOpenAiCompatiblevllm/) },
+          {
+            Ref: expect.stringMatching(/^ProviderSecretsOpenAiCompatiblevllm/),
+          },
         ],
       },
     ]);
@@ -126,7 +128,12 @@ describe('Class: SecretsRotationStack', () => {
         'detail-type': ['AWS Service Event via CloudTrail'],
         detail: { eventName: ['RotationFailed', 'RotationAbandoned'] },
       },
-      Targets: [{ Arn: { Ref: Match.stringLikeRegexp('^AlertTopic') }, Id: Match.anyValue() }],
+      Targets: [
+        {
+          Arn: { Ref: Match.stringLikeRegexp('^AlertTopic') },
+          Id: Match.anyValue(),
+        },
+      ],
     });
   });
 
@@ -137,7 +144,12 @@ describe('Class: SecretsRotationStack', () => {
         'detail-type': ['AWS API Call via CloudTrail'],
         detail: { eventName: ['RotateSecret'], errorCode: [{ exists: true }] },
       },
-      Targets: [{ Arn: { Ref: Match.stringLikeRegexp('^AlertTopic') }, Id: Match.anyValue() }],
+      Targets: [
+        {
+          Arn: { Ref: Match.stringLikeRegexp('^AlertTopic') },
+          Id: Match.anyValue(),
+        },
+      ],
     });
   });
 
@@ -148,7 +160,10 @@ describe('Class: SecretsRotationStack', () => {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [
-        { Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^RotationFunction') } },
+        {
+          Name: 'FunctionName',
+          Value: { Ref: Match.stringLikeRegexp('^RotationFunction') },
+        },
       ],
       Threshold: 1,
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlertTopic') }],
@@ -157,7 +172,9 @@ describe('Class: SecretsRotationStack', () => {
 
   it('encrypts the alert topic and refuses publishing without TLS', () => {
     // THEN
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: KEY_ARN });
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: KEY_ARN,
+    });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -174,12 +191,17 @@ describe('Class: SecretsRotationStack', () => {
   it('lets CloudWatch alarms and EventBridge use the key to publish', () => {
     // WHEN
     const policy = Object.values(template.findResources('AWS::KMS::Key'))[0]
-      .Properties.KeyPolicy.Statement as { Principal?: { Service?: string | string[] } }[];
+      .Properties.KeyPolicy.Statement as {
+      Principal?: { Service?: string | string[] };
+    }[];
     const services = policy.flatMap((s) => s.Principal?.Service ?? []);
 
     // THEN
     expect(services).toEqual(
-      expect.arrayContaining(['cloudwatch.amazonaws.com', 'events.amazonaws.com'])
+      expect.arrayContaining([
+        'cloudwatch.amazonaws.com',
+        'events.amazonaws.com',
+      ])
     );
   });
 

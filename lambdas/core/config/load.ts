@@ -169,11 +169,25 @@ function providerFamily(
   return FAMILIES.has(id as ProviderType) ? (id as ProviderType) : undefined;
 }
 
+/**
+ * Whether a provider's credential is available. Locally: its env var is set.
+ * On AWS the router passes a check for the provider's Secrets Manager secret.
+ */
+export type CredentialCheck = (
+  providerId: string,
+  credentialEnv: string | undefined,
+  env: NodeJS.ProcessEnv
+) => boolean;
+
+const envCredentialCheck: CredentialCheck = (_id, name, env) =>
+  name === undefined || Boolean(env[name]);
+
 function resolveProvider(
   id: string,
   type: ProviderType,
   settings: Record<string, unknown>,
-  env: NodeJS.ProcessEnv
+  env: NodeJS.ProcessEnv,
+  hasCredential: CredentialCheck
 ): ResolvedProvider {
   const disabled = settings.enabled === false;
   switch (type) {
@@ -196,7 +210,7 @@ function resolveProvider(
     case 'gemini': {
       const s = settings as GeminiProviderConfig;
       const credentialEnv = s.apiKeyEnv ?? DEFAULT_CREDENTIAL_ENV.gemini!;
-      const hasKey = Boolean(env[credentialEnv]);
+      const hasKey = hasCredential(id, credentialEnv, env);
       return {
         id,
         type,
@@ -214,7 +228,7 @@ function resolveProvider(
       const s = settings as OpenAICompatibleProviderConfig;
       // No apiKeyEnv on an explicit entry = an endpoint without auth (Ollama, vLLM).
       const credentialEnv = s.apiKeyEnv;
-      const hasKey = credentialEnv === undefined || Boolean(env[credentialEnv]);
+      const hasKey = hasCredential(id, credentialEnv, env);
       return {
         id,
         type,
@@ -271,7 +285,8 @@ function resolveModel(
 export function resolveConfig(
   raw: unknown,
   env: NodeJS.ProcessEnv = process.env,
-  source = 'config'
+  source = 'config',
+  hasCredential: CredentialCheck = envCredentialCheck
 ): GatewayConfig {
   const parsed = gatewayConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(source, issuesOf(parsed.error));
@@ -292,7 +307,10 @@ export function resolveConfig(
       problems.push(...issuesOf(check.error, ['providers', id]));
       continue;
     }
-    providers.set(id, resolveProvider(id, family, settings, env));
+    providers.set(
+      id,
+      resolveProvider(id, family, settings, env, hasCredential)
+    );
   }
 
   const models: ModelConfig[] = [];

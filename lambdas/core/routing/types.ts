@@ -1,5 +1,5 @@
-import type { BudgetTier, ModelConfig } from '../types';
 import type { TierWeights } from '../config/schema';
+import type { BudgetTier, ModelConfig } from '../types';
 
 /** A random source in [0, 1). Injected so decisions are reproducible in tests. */
 export type Rng = () => number;
@@ -8,7 +8,11 @@ export type Rng = () => number;
 export type ModelRequest =
   | { readonly kind: 'auto' }
   /** An alias or id resolving to one or more models (a model group). */
-  | { readonly kind: 'named'; readonly name: string; readonly modelIds: readonly string[] };
+  | {
+      readonly kind: 'named';
+      readonly name: string;
+      readonly modelIds: readonly string[];
+    };
 
 /** Everything the routing core needs to know about one request. */
 export interface RoutingContext {

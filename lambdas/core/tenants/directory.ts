@@ -18,7 +18,9 @@ export class StaticTenantDirectory implements TenantDirectory {
     for (const t of tenants) for (const h of t.keyHashes) this.byHash.set(h, t);
   }
 
-  public async authenticate(apiKey: string): Promise<ResolvedTenant | undefined> {
+  public async authenticate(
+    apiKey: string
+  ): Promise<ResolvedTenant | undefined> {
     return this.byHash.get(hashApiKey(apiKey));
   }
 }

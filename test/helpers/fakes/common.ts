@@ -23,14 +23,22 @@ export interface FakeChatView {
 export interface FakeMessage {
   readonly role: 'user' | 'assistant' | 'tool';
   readonly text: string;
-  readonly toolCalls?: readonly { id: string; name: string; arguments: unknown }[];
+  readonly toolCalls?: readonly {
+    id: string;
+    name: string;
+    arguments: unknown;
+  }[];
   readonly toolResults?: readonly { id: string; content: string }[];
 }
 
 /** What the fake should answer. */
 export interface FakeReply {
   readonly text?: string;
-  readonly toolCalls?: readonly { id?: string; name: string; arguments: Record<string, unknown> }[];
+  readonly toolCalls?: readonly {
+    id?: string;
+    name: string;
+    arguments: Record<string, unknown>;
+  }[];
   /** Defaults: tool calls -> tool_calls, otherwise stop. */
   readonly finishReason?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
   readonly usage?: { readonly input: number; readonly output: number };
@@ -105,8 +113,7 @@ export const defaultResponder: FakeResponder = (view) => {
     last?.role === 'user'
   ) {
     const forced =
-      view.toolChoice &&
-      !['auto', 'required', 'any'].includes(view.toolChoice)
+      view.toolChoice && !['auto', 'required', 'any'].includes(view.toolChoice)
         ? view.toolChoice
         : undefined;
     const name = forced ?? view.tools[0]!;

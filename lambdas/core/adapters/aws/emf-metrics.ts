@@ -1,39 +1,58 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { AttemptOutcome, GatewayMetrics, RequestOutcome } from '../../ports';
+import type {
+  AttemptOutcome,
+  GatewayMetrics,
+  RequestOutcome,
+} from '../../ports';
 
 /** CloudWatch namespace of every gateway metric (the dashboard reads it). */
 export const METRICS_NAMESPACE = 'AiGateway';
 
 /**
- * CloudWatch metrics as EMF log lines via Powertools Metrics. One Lambda
- * container serves one request at a time, so a shared instance is safe:
- * each outcome adds its dimensions, its metrics, and publishes at once.
- * Dimension sets: {Provider, Model} for latency/errors, {Tenant} for spend.
+ * CloudWatch metrics as EMF log lines via Powertools Metrics, following the
+ * contract in lib/constructs/gateway-metrics.ts (docs/deploy.md): every
+ * request publishes one blob under the dimension sets [service],
+ * [service, Model] and [service, Provider, Model] (totals for SLO alarms,
+ * per model for per-model alarms and the rollback, per provider for the
+ * dashboard), and one under [service, Tenant] for spend. The service name
+ * comes from POWERTOOLS_SERVICE_NAME. One Lambda container serves one
+ * request at a time, so a shared instance is safe.
  */
 export class EmfMetrics implements GatewayMetrics {
   public constructor(
     private readonly metrics: Metrics = new Metrics({
       namespace: METRICS_NAMESPACE,
-      serviceName: 'router',
     })
   ) {}
 
   public request(o: RequestOutcome): void {
     const m = this.metrics;
-    m.addDimensions({ Provider: o.provider ?? 'none', Model: o.model ?? 'none' });
+    const model = o.model ?? 'none';
+    m.addDimensions({});
+    m.addDimensions({ Model: model });
+    m.addDimensions({ Provider: o.provider ?? 'none', Model: model });
     m.addMetric('Requests', MetricUnit.Count, 1);
-    m.addMetric('Latency', MetricUnit.Milliseconds, o.latencyMs);
-    if (o.ttftMs !== undefined) m.addMetric('TimeToFirstToken', MetricUnit.Milliseconds, o.ttftMs);
+    if (o.status < 400)
+      m.addMetric('Latency', MetricUnit.Milliseconds, o.latencyMs);
+    if (o.ttftMs !== undefined)
+      m.addMetric('TimeToFirstToken', MetricUnit.Milliseconds, o.ttftMs);
     m.addMetric('Errors', MetricUnit.Count, o.status >= 500 ? 1 : 0);
-    m.addMetric('ClientErrors', MetricUnit.Count, o.status >= 400 && o.status < 500 ? 1 : 0);
+    m.addMetric(
+      'ClientErrors',
+      MetricUnit.Count,
+      o.status >= 400 && o.status < 500 ? 1 : 0
+    );
     m.addMetric('Fallbacks', MetricUnit.Count, o.fallbacks);
-    if (o.costUsd !== undefined) m.addMetric('CostUsd', MetricUnit.NoUnit, o.costUsd);
+    if (o.costUsd !== undefined)
+      m.addMetric('CostUsd', MetricUnit.NoUnit, o.costUsd);
     m.publishStoredMetrics();
     if (o.tenant) {
       m.addDimensions({ Tenant: o.tenant });
       m.addMetric('TenantRequests', MetricUnit.Count, 1);
-      if (o.costUsd !== undefined) m.addMetric('CostUsd', MetricUnit.NoUnit, o.costUsd);
-      if (o.promptTokens !== undefined) m.addMetric('PromptTokens', MetricUnit.Count, o.promptTokens);
+      if (o.costUsd !== undefined)
+        m.addMetric('CostUsd', MetricUnit.NoUnit, o.costUsd);
+      if (o.promptTokens !== undefined)
+        m.addMetric('PromptTokens', MetricUnit.Count, o.promptTokens);
       if (o.completionTokens !== undefined)
         m.addMetric('CompletionTokens', MetricUnit.Count, o.completionTokens);
       m.publishStoredMetrics();
@@ -46,6 +65,19 @@ export class EmfMetrics implements GatewayMetrics {
     m.addMetric('ProviderAttempts', MetricUnit.Count, 1);
     m.addMetric('ProviderErrors', MetricUnit.Count, o.outcome === 'ok' ? 0 : 1);
     m.addMetric('ProviderLatency', MetricUnit.Milliseconds, o.latencyMs);
+    m.publishStoredMetrics();
+  }
+
+  public event(
+    name: string,
+    value = 1,
+    dimensions?: Record<string, string>
+  ): void {
+    const m = this.metrics;
+    m.addDimensions({});
+    if (dimensions && Object.keys(dimensions).length > 0)
+      m.addDimensions(dimensions);
+    m.addMetric(name, MetricUnit.Count, value);
     m.publishStoredMetrics();
   }
 }

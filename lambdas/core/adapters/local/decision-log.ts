@@ -28,17 +28,19 @@ export class MemoryDecisionLog implements DecisionLog {
       this.pending.push(`${JSON.stringify(record)}\n`);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => this.writeOut());
       }
     }
   }
 
   public recent(limit = 100): readonly DecisionRecord[] {
-    const ordered = this.ring.slice(this.head).concat(this.ring.slice(0, this.head));
+    const ordered = this.ring
+      .slice(this.head)
+      .concat(this.ring.slice(0, this.head));
     return ordered.slice(-limit).reverse();
   }
 
-  private flush(): void {
+  private writeOut(): void {
     this.flushScheduled = false;
     const lines = this.pending.join('');
     this.pending = [];

@@ -1,7 +1,13 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { AttemptOutcome, GatewayMetrics, RequestOutcome } from '../../ports';
+import type {
+  AttemptOutcome,
+  GatewayMetrics,
+  RequestOutcome,
+} from '../../ports';
 
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5, 10, 30, 60];
+const LATENCY_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5, 10, 30, 60,
+];
 
 /**
  * Prometheus metrics for the local gateway (`GET /metrics`), via prom-client.
@@ -9,14 +15,19 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 
  */
 export class PrometheusMetrics implements GatewayMetrics {
   public readonly registry = new Registry();
-  private readonly requests: Counter<'route' | 'status' | 'provider' | 'model' | 'tenant' | 'stream'>;
-  private readonly duration: Histogram<'route' | 'provider' | 'model' | 'stream'>;
+  private readonly requests: Counter<
+    'route' | 'status' | 'provider' | 'model' | 'tenant' | 'stream'
+  >;
+  private readonly duration: Histogram<
+    'route' | 'provider' | 'model' | 'stream'
+  >;
   private readonly ttft: Histogram<'provider' | 'model'>;
   private readonly attempts: Counter<'provider' | 'model' | 'outcome'>;
   private readonly attemptDuration: Histogram<'provider' | 'model'>;
   private readonly fallbacks: Counter<'model'>;
   private readonly cost: Counter<'tenant' | 'model'>;
   private readonly tokens: Counter<'tenant' | 'model' | 'kind'>;
+  private readonly events: Counter<'name' | 'detail'>;
 
   public constructor() {
     const registers = [this.registry];
@@ -65,6 +76,12 @@ export class PrometheusMetrics implements GatewayMetrics {
       labelNames: ['tenant', 'model'],
       registers,
     });
+    this.events = new Counter({
+      name: 'gateway_events_total',
+      help: 'Operational events (CircuitOpen, KillSwitchEngaged, RegistryError, ...)',
+      labelNames: ['name', 'detail'],
+      registers,
+    });
     this.tokens = new Counter({
       name: 'gateway_tokens_total',
       help: 'Tokens by kind (prompt, completion)',
@@ -77,23 +94,61 @@ export class PrometheusMetrics implements GatewayMetrics {
     const provider = o.provider ?? 'none';
     const model = o.model ?? 'none';
     const stream = o.stream ? 'true' : 'false';
-    this.requests.inc({ route: o.route, status: String(o.status), provider, model, tenant: o.tenant ?? 'none', stream });
-    this.duration.observe({ route: o.route, provider, model, stream }, o.latencyMs / 1000);
-    if (o.ttftMs !== undefined) this.ttft.observe({ provider, model }, o.ttftMs / 1000);
+    this.requests.inc({
+      route: o.route,
+      status: String(o.status),
+      provider,
+      model,
+      tenant: o.tenant ?? 'none',
+      stream,
+    });
+    this.duration.observe(
+      { route: o.route, provider, model, stream },
+      o.latencyMs / 1000
+    );
+    if (o.ttftMs !== undefined)
+      this.ttft.observe({ provider, model }, o.ttftMs / 1000);
     if (o.fallbacks > 0) this.fallbacks.inc({ model }, o.fallbacks);
     if (o.tenant && o.model) {
       if (o.costUsd) this.cost.inc({ tenant: o.tenant, model }, o.costUsd);
-      if (o.promptTokens) this.tokens.inc({ tenant: o.tenant, model, kind: 'prompt' }, o.promptTokens);
-      if (o.completionTokens) this.tokens.inc({ tenant: o.tenant, model, kind: 'completion' }, o.completionTokens);
+      if (o.promptTokens)
+        this.tokens.inc(
+          { tenant: o.tenant, model, kind: 'prompt' },
+          o.promptTokens
+        );
+      if (o.completionTokens)
+        this.tokens.inc(
+          { tenant: o.tenant, model, kind: 'completion' },
+          o.completionTokens
+        );
     }
   }
 
+  public event(
+    name: string,
+    value = 1,
+    dimensions?: Record<string, string>
+  ): void {
+    const detail = dimensions ? Object.values(dimensions).join('/') : '';
+    this.events.inc({ name, detail }, value);
+  }
+
   public attempt(o: AttemptOutcome): void {
-    this.attempts.inc({ provider: o.provider, model: o.model, outcome: o.outcome });
-    this.attemptDuration.observe({ provider: o.provider, model: o.model }, o.latencyMs / 1000);
+    this.attempts.inc({
+      provider: o.provider,
+      model: o.model,
+      outcome: o.outcome,
+    });
+    this.attemptDuration.observe(
+      { provider: o.provider, model: o.model },
+      o.latencyMs / 1000
+    );
   }
 
   public async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    return {
+      contentType: this.registry.contentType,
+      body: await this.registry.metrics(),
+    };
   }
 }

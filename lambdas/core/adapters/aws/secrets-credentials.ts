@@ -1,0 +1,89 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { ResolvedProvider } from '../../config/load';
+import type { CredentialResolver } from '../../providers/registry';
+import type { CredentialSource } from '../../providers/types';
+
+/** How long a secret value is cached in the container, seconds. */
+export const SECRET_MAX_AGE_S = 300;
+
+/**
+ * The Secrets Manager ARN holding a provider instance's credential:
+ * `PROVIDER_SECRET_ARN_<ID>` (id upper-cased, `-` -> `_`), else the
+ * family-wide `GOOGLE_SECRET_ARN` (gemini) / `LLAMA_SECRET_ARN`
+ * (openai-compatible) the infrastructure sets.
+ */
+export function secretArnFor(
+  providerId: string,
+  type: ResolvedProvider['type'] | undefined,
+  env: NodeJS.ProcessEnv
+): string | undefined {
+  const specific =
+    env[`PROVIDER_SECRET_ARN_${providerId.toUpperCase().replace(/-/g, '_')}`];
+  if (specific) return specific;
+  if (type === 'gemini' || providerId === 'gemini')
+    return env.GOOGLE_SECRET_ARN || undefined;
+  if (
+    type === 'openai-compatible' ||
+    providerId === 'openai-compatible' ||
+    providerId === 'llama'
+  )
+    return env.LLAMA_SECRET_ARN || undefined;
+  return undefined;
+}
+
+/**
+ * The credential inside a secret value: the `apiKey` (or `accessToken`)
+ * field of a JSON object, or the whole string when it isn't JSON.
+ */
+export function credentialFromSecret(
+  value: string | Uint8Array | undefined
+): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = (
+    typeof value === 'string' ? value : Buffer.from(value).toString('utf8')
+  ).trim();
+  if (!trimmed.startsWith('{')) return trimmed || undefined;
+  try {
+    const parsed = JSON.parse(trimmed) as {
+      apiKey?: unknown;
+      accessToken?: unknown;
+    };
+    if (typeof parsed.apiKey === 'string') return parsed.apiKey;
+    if (typeof parsed.accessToken === 'string') return parsed.accessToken;
+  } catch {
+    // Not JSON after all: fall through.
+  }
+  return undefined;
+}
+
+/**
+ * Credential sources backed by Secrets Manager through Powertools
+ * Parameters (cached SECRET_MAX_AGE_S per container). `refresh` forces a
+ * re-read: adapters call it once after a 401, so a rotated key is picked up
+ * without a cold start. Providers without a secret fall back to their env var.
+ */
+export function secretsCredentials(
+  env: NodeJS.ProcessEnv,
+  provider: SecretsProvider = new SecretsProvider()
+): CredentialResolver {
+  return (p): CredentialSource => {
+    const arn = secretArnFor(p.id, p.type, env);
+    if (!arn)
+      return {
+        get: async () => (p.credentialEnv ? env[p.credentialEnv] : undefined),
+      };
+    return {
+      get: async () =>
+        credentialFromSecret(
+          await provider.get(arn, { maxAge: SECRET_MAX_AGE_S })
+        ),
+      refresh: async () =>
+        credentialFromSecret(
+          await provider.get(arn, {
+            maxAge: SECRET_MAX_AGE_S,
+            forceFetch: true,
+          })
+        ),
+    };
+  };
+}

@@ -1,0 +1,234 @@
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { bedrockInvokeResources } from './config/bedrock-arns';
+import { GatewayExperiments } from './constructs/gateway-experiments';
+import {
+  GatewayFunction,
+  type GatewayFunctionNetwork,
+} from './constructs/gateway-function';
+import { GatewayKey } from './constructs/gateway-key';
+import { ROUTER_SERVICE_NAME } from './constructs/gateway-metrics';
+import { RouterApi } from './constructs/router-api';
+import { type GatewayStackProps, namePrefix } from './gateway-stack-props';
+import type { GatewayTables } from './model-registry-stack';
+import { entryPath } from './paths';
+
+/** Props of {@link OrchestrationStack}. */
+export interface OrchestrationStackProps extends GatewayStackProps {
+  /** The gateway's tables. */
+  readonly tables: GatewayTables;
+  /** `/ai/routing/{env}/active-models`. */
+  readonly routeSetParameterName: string;
+  /** `/ai/kill-switches/{env}`. */
+  readonly killSwitchPrefix: string;
+  /** `/ai/guardrails/{env}`. */
+  readonly guardrailParameterPrefix: string;
+  /** ARNs of the Bedrock guardrails (ApplyGuardrail). */
+  readonly guardrailArns: readonly string[];
+  /** Key the guardrails are encrypted with. */
+  readonly guardrailKey: kms.IKey;
+  /** Google credential. */
+  readonly googleSecret: secretsmanager.ISecret;
+  /** Meta Llama API key. */
+  readonly llamaSecret: secretsmanager.ISecret;
+  /** Extra OpenAI-compatible provider secrets, by id. @default - none */
+  readonly openaiCompatibleSecrets?: Readonly<
+    Record<string, secretsmanager.ISecret>
+  >;
+  /** EU-only Bedrock regions and profiles. */
+  readonly euOnly: boolean;
+  /** Exact Bedrock ARNs replacing the default patterns. @default - patterns */
+  readonly bedrockModelArns?: readonly string[];
+  /** Add the legacy Evidently project. @default false */
+  readonly evidently?: boolean;
+  /** VPC placement of the router. @default - not in a VPC */
+  readonly network?: GatewayFunctionNetwork;
+  /** Router reserved concurrency. @default - unreserved */
+  readonly routerReservedConcurrency?: number;
+}
+
+/**
+ * The request path: the router function, its least-privilege role, the
+ * streaming REST API in front of it, and the experiment flags it reads.
+ */
+export class OrchestrationStack extends Stack {
+  /** The router function. */
+  public readonly router: GatewayFunction;
+  /** The REST API. */
+  public readonly api: RouterApi;
+  /** AppConfig (and legacy Evidently) experiments. */
+  public readonly experiments: GatewayExperiments;
+
+  constructor(scope: Construct, id: string, props: OrchestrationStackProps) {
+    super(scope, id, props);
+    const { settings, gatewayEnv, tables } = props;
+    const prefix = namePrefix(gatewayEnv);
+
+    const key = new GatewayKey(this, 'Key', {
+      alias: `ai-gateway/${gatewayEnv}/orchestration`,
+      description: 'Encrypts the router and API access logs',
+      removalPolicy: settings.removalPolicy,
+      pendingWindow: settings.keyPendingWindow,
+    });
+
+    this.router = new GatewayFunction(this, 'Router', {
+      entry: entryPath('router'),
+      serviceName: ROUTER_SERVICE_NAME,
+      description: 'OpenAI-compatible router (response streaming)',
+      logKey: key,
+      logRetention: settings.logRetention,
+      logRemovalPolicy: settings.removalPolicy,
+      memorySize: 1024,
+      // Streams of long completions outlast the usual 30 s.
+      timeout: Duration.minutes(5),
+      reservedConcurrentExecutions: props.routerReservedConcurrency,
+      network: props.network,
+      environment: {
+        GATEWAY_ENV: gatewayEnv,
+        GATEWAY_EU_ONLY: String(props.euOnly),
+      },
+    });
+
+    // Admin routes (models, route sets, kill switches, audit, bandit reset)
+    // run in the router too, hence the write access below.
+    this.router
+      .bindTable({
+        table: tables.registry,
+        accessMode: 'RW',
+        envVarName: 'MODEL_REGISTRY_TABLE',
+      })
+      .bindTable({
+        table: tables.tenants,
+        accessMode: 'R',
+        envVarName: 'TENANTS_TABLE',
+      })
+      .bindTable({
+        table: tables.usage,
+        accessMode: 'RW',
+        envVarName: 'USAGE_TABLE',
+      })
+      .bindTable({
+        table: tables.cache,
+        accessMode: 'RW',
+        envVarName: 'CACHE_TABLE',
+      })
+      .bindTable({
+        table: tables.decisions,
+        accessMode: 'RW',
+        envVarName: 'DECISIONS_TABLE',
+      })
+      .bindTable({
+        table: tables.audit,
+        accessMode: 'RW',
+        envVarName: 'AUDIT_TABLE',
+      })
+      .bindParameter({
+        parameterName: props.routeSetParameterName,
+        accessMode: 'RW',
+        envVarName: 'ROUTE_SET_PARAM',
+      })
+      .bindParameterPath({
+        path: props.killSwitchPrefix,
+        accessMode: 'RW',
+        envVarName: 'KILL_SWITCH_PREFIX',
+      })
+      .bindParameterPath({
+        path: props.guardrailParameterPrefix,
+        accessMode: 'R',
+        envVarName: 'GUARDRAIL_PARAM_PREFIX',
+      })
+      .bindSecret({
+        secret: props.googleSecret,
+        envVarName: 'GOOGLE_SECRET_ARN',
+      })
+      .bindSecret({
+        secret: props.llamaSecret,
+        envVarName: 'LLAMA_SECRET_ARN',
+      });
+    for (const [providerId, secret] of Object.entries(
+      props.openaiCompatibleSecrets ?? {}
+    )) {
+      this.router.bindSecret({
+        secret,
+        envVarName: `PROVIDER_SECRET_ARN_${providerId.toUpperCase().replace(/-/g, '_')}`,
+      });
+    }
+
+    this.router.addToPolicy({
+      sid: 'InvokeBedrockModels',
+      actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+      resources: bedrockInvokeResources({
+        partition: this.partition,
+        region: this.region,
+        account: this.account,
+        euOnly: props.euOnly,
+        overrides: props.bedrockModelArns,
+      }),
+      wildcardReason: props.euOnly
+        ? 'Foundation models in EU regions and eu.* cross-region inference profiles only; the model list lives in the runtime registry, and IAM checks the destination-region model of each profile call'
+        : 'Foundation models of the deployment geography and inference profiles of the deployment region only; the model list lives in the runtime registry, and IAM checks the destination-region model of each profile call',
+    });
+    this.router.addToPolicy({
+      sid: 'ApplyGuardrails',
+      actions: ['bedrock:ApplyGuardrail'],
+      resources: props.guardrailArns,
+    });
+    this.router.addToPolicy({
+      sid: 'DecryptGuardrails',
+      actions: ['kms:Decrypt'],
+      resources: [props.guardrailKey.keyArn],
+    });
+
+    this.experiments = new GatewayExperiments(this, 'Experiments', {
+      namePrefix: prefix,
+      environmentName: gatewayEnv,
+      evidently: props.evidently,
+    });
+    this.router
+      .addEnvironment(
+        'APPCONFIG_APPLICATION_ID',
+        this.experiments.application.applicationId
+      )
+      .addEnvironment(
+        'APPCONFIG_ENVIRONMENT_ID',
+        this.experiments.environment.environmentId
+      )
+      .addEnvironment(
+        'APPCONFIG_PROFILE_ID',
+        this.experiments.flags.configurationProfileId
+      )
+      .addToPolicy({
+        sid: 'ReadFeatureFlags',
+        actions: [
+          'appconfig:StartConfigurationSession',
+          'appconfig:GetLatestConfiguration',
+        ],
+        resources: [this.experiments.configurationArn],
+      });
+    const feature = this.experiments.evidentlyFeature;
+    if (feature) {
+      this.router.addEnvironment('EVIDENTLY_PROJECT', prefix).addToPolicy({
+        sid: 'EvaluateLegacyEvidentlyFeature',
+        actions: ['evidently:EvaluateFeature'],
+        resources: [feature.attrArn],
+      });
+    }
+
+    this.api = new RouterApi(this, 'Api', {
+      apiName: prefix,
+      stageName: gatewayEnv,
+      handler: this.router.function,
+      logKey: key,
+      logRetention: settings.logRetention,
+      logRemovalPolicy: settings.removalPolicy,
+      throttle: settings.apiThrottle,
+    });
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the gateway (append v1/chat/completions)',
+      value: this.api.url,
+    });
+  }
+}
