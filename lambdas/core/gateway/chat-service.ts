@@ -232,6 +232,9 @@ export class ChatService {
           }
           if (step.action === 'retry-same') {
             retries++;
+            this.deps.metrics.event('RetrySameCandidate', 1, {
+              Provider: model.provider,
+            });
             if (!(await sleep(step.delayMs, sink.signal))) {
               this.clientGone(call, started, model);
               return;

@@ -7,6 +7,7 @@ import {
 } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import {
+  behaviorFor,
   chunkText,
   defaultBehavior,
   type FakeBehavior,
@@ -189,7 +190,7 @@ export async function startFakeBedrock(): Promise<FakeBedrockServer> {
       return;
     }
     // The current behaviour at arrival time governs the whole answer.
-    const b = behavior;
+    const b = behaviorFor(behavior) as BedrockFakeBehavior;
     if (shouldFail(b)) {
       const status = b.errorStatus!;
       const known = ERRORS[status] ?? ERRORS[500]!;

@@ -68,6 +68,12 @@ export interface FakeBehavior {
   /** Split text into chunks of this many characters when streaming. */
   chunkSize: number;
   responder: FakeResponder;
+  /**
+   * Per-request fault injection: called as each request arrives; what it
+   * returns overrides the behaviour for that request only (e.g. a random
+   * 30% of 500/503/429/hang/drop for load tests).
+   */
+  faultPlan?: () => Partial<FakeBehavior> | undefined;
 }
 
 /** A request as the fake recorded it (for assertions). */
@@ -149,6 +155,12 @@ export function fakeTokenCount(text: string): number {
 /** Resolves after ms (0 = next macrotask). */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The behaviour governing one request (the fault plan applied, if any). */
+export function behaviorFor(behavior: FakeBehavior): FakeBehavior {
+  const patch = behavior.faultPlan?.();
+  return patch ? { ...behavior, ...patch, faultPlan: undefined } : behavior;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
+  behaviorFor,
   chunkText,
   defaultBehavior,
   type FakeBehavior,
@@ -813,7 +814,8 @@ export async function startFakeGemini(
     res: ServerResponse,
     view: FakeChatView,
     a: Answer,
-    sse: boolean
+    sse: boolean,
+    active: FakeBehavior
   ): Promise<void> {
     const chunks = streamChunks(view, a);
     if (!sse) {
@@ -828,18 +830,15 @@ export async function startFakeGemini(
     });
     for (let i = 0; i < chunks.length; i += 1) {
       if (res.destroyed) return;
-      if (
-        behavior.dropAfterChunks !== undefined &&
-        i >= behavior.dropAfterChunks
-      ) {
+      if (active.dropAfterChunks !== undefined && i >= active.dropAfterChunks) {
         // The chunks already written were flushed (see write below), so the
         // client reads them before it sees the connection die.
         res.socket?.destroy();
         return;
       }
       if (
-        behavior.streamErrorAfterChunks !== undefined &&
-        i >= behavior.streamErrorAfterChunks
+        active.streamErrorAfterChunks !== undefined &&
+        i >= active.streamErrorAfterChunks
       ) {
         res.end(
           `data: ${JSON.stringify(googleError(500, MESSAGES[500]!))}\r\n\r\n`
@@ -847,8 +846,8 @@ export async function startFakeGemini(
         return;
       }
       await write(res, `data: ${JSON.stringify(chunks[i])}\r\n\r\n`);
-      if (behavior.chunkDelayMs > 0 && i < chunks.length - 1)
-        await sleep(behavior.chunkDelayMs);
+      if (active.chunkDelayMs > 0 && i < chunks.length - 1)
+        await sleep(active.chunkDelayMs);
     }
     res.end();
   }
@@ -872,6 +871,7 @@ export async function startFakeGemini(
           )
           .join('&')}`
       : (req.url ?? '/');
+    const active = behaviorFor(behavior);
     requests.push({
       method: req.method ?? 'GET',
       path: safePath,
@@ -879,8 +879,8 @@ export async function startFakeGemini(
       body,
     });
 
-    if (behavior.hang) return;
-    if (behavior.latencyMs > 0) await sleep(behavior.latencyMs);
+    if (active.hang) return;
+    if (active.latencyMs > 0) await sleep(active.latencyMs);
 
     const api = API_PATH.exec(url.pathname);
     const vertex = VERTEX_PATH.exec(url.pathname);
@@ -898,16 +898,16 @@ export async function startFakeGemini(
       return;
     }
 
-    if (shouldFail(behavior)) {
-      const status = behavior.errorStatus!;
+    if (shouldFail(active)) {
+      const status = active.errorStatus!;
       const headers: Record<string, string> =
-        behavior.retryAfterSeconds !== undefined
-          ? { 'retry-after': String(behavior.retryAfterSeconds) }
+        active.retryAfterSeconds !== undefined
+          ? { 'retry-after': String(active.retryAfterSeconds) }
           : {};
       sendJson(
         res,
         status,
-        faultBody(status, model, behavior.retryAfterSeconds),
+        faultBody(status, model, active.retryAfterSeconds),
         headers
       );
       return;
@@ -931,9 +931,9 @@ export async function startFakeGemini(
     }
 
     const view = toView(body as Json, model, streaming);
-    const a = answer(view, behavior.responder(view), behavior.chunkSize);
+    const a = answer(view, active.responder(view), active.chunkSize);
     if (streaming) {
-      await stream(res, view, a, url.searchParams.get('alt') === 'sse');
+      await stream(res, view, a, url.searchParams.get('alt') === 'sse', active);
       return;
     }
     sendJson(res, 200, completeResponse(view, a));

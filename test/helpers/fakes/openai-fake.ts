@@ -6,6 +6,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  behaviorFor,
   chunkText,
   defaultBehavior,
   type FakeBehavior,
@@ -574,7 +575,7 @@ export async function startFakeOpenAI(
       });
       return;
     }
-    const current = behavior;
+    const current = behaviorFor(behavior) as FakeOpenAIBehavior;
     if (current.hang) return;
     if (current.latencyMs > 0) {
       await pause(current.latencyMs);
