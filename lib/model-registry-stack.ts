@@ -1,7 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { Construct } from 'constructs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
 import { GatewayKey } from './constructs/gateway-key';
 import { GatewayTable } from './constructs/gateway-table';
 import { RoutingParameters } from './constructs/routing-parameters';
@@ -81,6 +82,17 @@ export class ModelRegistryStack extends Stack {
     this.parameters = new RoutingParameters(this, 'RoutingParameters', {
       env: props.gatewayEnv,
     });
+
+    // Table names for operators' tooling (`npm run ops -- --env <env>`), so
+    // the CLI finds the tables without CloudFormation access.
+    const discovery = new Construct(this, 'TableNames');
+    for (const [name, table] of Object.entries(this.tables)) {
+      new ssm.StringParameter(discovery, name, {
+        parameterName: `/ai/gateway/${props.gatewayEnv}/tables/${name}`,
+        stringValue: table.tableName,
+        description: `Name of the gateway's ${name} table (ops CLI discovery)`,
+      });
+    }
     this.key = key.key;
   }
 }

@@ -198,7 +198,9 @@ export async function handleAdmin(
   rest: string,
   body: () => unknown,
   query: Record<string, string | undefined>,
-  actor: Omit<Actor, 'reason'>
+  actor: Omit<Actor, 'reason'>,
+  /** Live router state (circuits, limits, latency, bandit) for `GET /v1/admin/stats`. */
+  stats?: () => unknown
 ): Promise<AdminResponse> {
   const parts = rest.split('/');
   const [resource, ...tail] = parts;
@@ -327,6 +329,11 @@ export async function handleAdmin(
           return { status: 200, body: { reset: b.context_key ?? 'all' } };
         }
         break;
+      }
+      case 'stats': {
+        method(httpMethod, 'GET');
+        if (!stats) break;
+        return { status: 200, body: stats() };
       }
       case 'audit': {
         method(httpMethod, 'GET');

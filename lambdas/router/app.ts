@@ -234,7 +234,14 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
               path.slice('/v1/admin/'.length),
               () => readJson(event),
               event.queryStringParameters ?? {},
-              { who, requestId }
+              { who, requestId },
+              () =>
+                statsJson(
+                  deps.catalog.list(),
+                  deps.latency,
+                  deps.bandit,
+                  deps.gate
+                )
             );
             sendJson(sink, res.status, res.body, idHeader);
             return;
