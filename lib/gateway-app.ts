@@ -4,6 +4,7 @@ import {
   readGatewayContext,
   settingsFor,
 } from './config/gateway-context';
+import { loadRouterConfig } from './config/router-config';
 import { namePrefix } from './gateway-stack-props';
 import { GuardrailsStack, guardrailParameterPrefix } from './guardrails-stack';
 import { ModelRegistryStack } from './model-registry-stack';
@@ -132,6 +133,9 @@ export function buildGatewayApp(
     bedrockModelArns: context.bedrockModelArns,
     evidently: context.evidently,
     network: functionNetwork,
+    routerConfigJson: loadRouterConfig(
+      app.node.tryGetContext('routerConfig') ?? undefined
+    ),
   });
   // The names are literals (not tokens), so these orderings are explicit:
   // the router must not start before its parameters and guardrails exist.

@@ -47,6 +47,12 @@ export interface OrchestrationStackProps extends GatewayStackProps {
   readonly network?: GatewayFunctionNetwork;
   /** Router reserved concurrency. @default - unreserved */
   readonly routerReservedConcurrency?: number;
+  /**
+   * The router's config (providers, routing, resilience) as minified JSON,
+   * passed as GATEWAY_CONFIG_JSON.
+   * @default - `{}`: built-in defaults, every provider family with a secret
+   */
+  readonly routerConfigJson?: string;
 }
 
 /**
@@ -88,6 +94,7 @@ export class OrchestrationStack extends Stack {
       environment: {
         GATEWAY_ENV: gatewayEnv,
         GATEWAY_EU_ONLY: String(props.euOnly),
+        GATEWAY_CONFIG_JSON: props.routerConfigJson ?? '{}',
       },
     });
 

@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -64,6 +64,11 @@ export interface RouterApiProps {
     readonly rateLimit: number;
     readonly burstLimit: number;
   };
+  /**
+   * Integration timeout of the streamed routes (streaming allows up to 15 minutes).
+   * @default Duration.minutes(5)
+   */
+  readonly integrationTimeout?: Duration;
 }
 
 // OpenAI-shaped bodies for errors API Gateway produces itself, so clients
@@ -188,6 +193,10 @@ export class RouterApi extends Construct {
     const integration = new apigw.LambdaIntegration(props.handler, {
       proxy: true,
       responseTransferMode: apigw.ResponseTransferMode.STREAM,
+      // Streaming integrations may run up to 15 minutes; match the router's
+      // own hard deadline (resilience.hardTimeoutMs, 5 minutes) instead of
+      // the 29 s default that would cut long generations.
+      timeout: props.integrationTimeout ?? Duration.minutes(5),
       allowTestInvoke: false,
     });
 
