@@ -1,3 +1,7 @@
+import type {
+  DynamoTenantDirectory,
+  TenantItem,
+} from '../../lambdas/core/adapters/aws/dynamo-tenants';
 import type { AuditRecord } from '../../lambdas/core/audit/types';
 import type { ControlPlane } from '../../lambdas/core/control/control-plane';
 import type { KillSwitchValue } from '../../lambdas/core/kill-switches/types';
@@ -52,6 +56,10 @@ export interface OpsBackend {
   ): Promise<ModelVersion>;
   resetBandit(reason: string, contextKey?: string): Promise<void>;
   audit(limit: number, target?: string): Promise<readonly AuditRecord[]>;
+  /** Tenants (AWS mode only: they live in the tenants table). */
+  putTenant?(id: string, item: TenantItem): Promise<void>;
+  /** Stores a new key's hash for a tenant; returns the hash. */
+  addTenantKey?(id: string, key: string): Promise<string>;
 }
 
 /** A failure to show the operator (no stack trace). */
@@ -220,8 +228,36 @@ export class ControlPlaneOpsBackend implements OpsBackend {
   public constructor(
     private readonly plane: ControlPlane,
     private readonly who: string,
-    public readonly describe: string
+    public readonly describe: string,
+    private readonly tenants?: DynamoTenantDirectory
   ) {}
+
+  public async putTenant(id: string, item: TenantItem): Promise<void> {
+    if (!this.tenants)
+      throw new OpsError('tenants can only be managed in AWS mode (--env)');
+    await this.tenants.putTenant(id, item);
+    await this.plane.recordChange(
+      { who: this.who, reason: 'tenant put' },
+      'tenant.put',
+      `tenant/${id}`,
+      null,
+      item
+    );
+  }
+
+  public async addTenantKey(id: string, key: string): Promise<string> {
+    if (!this.tenants)
+      throw new OpsError('tenants can only be managed in AWS mode (--env)');
+    const hash = await this.tenants.addKey(id, key);
+    await this.plane.recordChange(
+      { who: this.who, reason: 'key added' },
+      'tenant.add-key',
+      `tenant/${id}`,
+      null,
+      { keyHashPrefix: hash.slice(0, 12) }
+    );
+    return hash;
+  }
 
   public async status(routeSet: string): Promise<OpsStatus> {
     const [killSwitches, models, rs] = await Promise.all([

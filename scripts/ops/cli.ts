@@ -9,11 +9,14 @@
  *   models promote|deprecate|canary <model-id> --reason <text>
  *   bandit reset [--context <domain|tier|tools>] --reason <text>
  *   audit [--limit N] [--target prefix]
+ *   tenants put <id> [--tier low|standard|premium] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (AWS mode)
+ *   tenants add-key <id>      prints a new API key once; only its SHA-256 is stored   (AWS mode)
  *
  * Target: `--url <gateway> --admin-key <key>` (or GATEWAY_URL / GATEWAY_ADMIN_KEY)
  * for a gateway's admin API, or `--env <dev|staging|prod>` to act on AWS
  * (SSM + DynamoDB) with your own credentials. `--json` for machine output.
  */
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import type { ModelStatus } from '../../lambdas/core/registry/types';
@@ -44,6 +47,8 @@ const USAGE = `usage: npm run ops -- <command> [options]
   models promote|deprecate|canary <model-id> --reason <text>
   bandit reset [--context <key>] --reason <text>
   audit [--limit N] [--target <prefix>]
+  tenants put <id> [--tier t] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (--env only)
+  tenants add-key <id>   (--env only; prints the new key once)
 options: --url <gateway url> --admin-key <key> | --env <dev|staging|prod> [--region <r>]
          --route-set <name> (status; default active-models) --json`;
 
@@ -106,6 +111,10 @@ export async function runOps(
         limit: { type: 'string' },
         target: { type: 'string' },
         'route-set': { type: 'string' },
+        tier: { type: 'string' },
+        allowed: { type: 'string' },
+        'daily-usd': { type: 'string' },
+        'monthly-usd': { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -252,6 +261,61 @@ export async function runOps(
             )
             .join('\n') || 'no audit records',
           records
+        );
+        return 0;
+      }
+      case 'tenants put': {
+        const id = required(rest[0], 'tenant-id');
+        if (!backend.putTenant)
+          throw new OpsError('tenants can only be managed in AWS mode (--env)');
+        const tier = o.tier as string | undefined;
+        if (
+          tier !== undefined &&
+          !['low', 'standard', 'premium'].includes(tier)
+        ) {
+          throw new OpsError(
+            `--tier must be low, standard or premium, got ${tier}`
+          );
+        }
+        const num = (name: string): number | undefined => {
+          const v = o[name];
+          if (v === undefined) return undefined;
+          const n = Number(v);
+          if (!Number.isFinite(n) || n < 0)
+            throw new OpsError(
+              `--${name} must be a non-negative number, got ${String(v)}`
+            );
+          return n;
+        };
+        const item = {
+          ...(tier ? { tier: tier as 'low' | 'standard' | 'premium' } : {}),
+          ...(typeof o.allowed === 'string'
+            ? {
+                allowedModels: o.allowed
+                  .split(',')
+                  .map((x) => x.trim())
+                  .filter(Boolean),
+              }
+            : {}),
+          budgets: {
+            dailyUsd: num('daily-usd'),
+            monthlyUsd: num('monthly-usd'),
+          },
+          status: 'active' as const,
+        };
+        await backend.putTenant(id, item);
+        print(`tenant ${id} written`, { id, ...item });
+        return 0;
+      }
+      case 'tenants add-key': {
+        const id = required(rest[0], 'tenant-id');
+        if (!backend.addTenantKey)
+          throw new OpsError('tenants can only be managed in AWS mode (--env)');
+        const key = `sk-gw-${randomBytes(24).toString('base64url')}`;
+        const hash = await backend.addTenantKey(id, key);
+        print(
+          `new API key for ${id} (shown once, store it now):\n${key}\nthe gateway keeps only its SHA-256 (${hash.slice(0, 12)}...)`,
+          { tenant: id, apiKey: key, sha256: hash }
         );
         return 0;
       }

@@ -21,7 +21,12 @@ async function main(): Promise<void> {
       }
       if (env) {
         const ctx = await awsOpsContext(env, region);
-        return new ControlPlaneOpsBackend(ctx.plane, ctx.who, ctx.describe);
+        return new ControlPlaneOpsBackend(
+          ctx.plane,
+          ctx.who,
+          ctx.describe,
+          ctx.tenants
+        );
       }
       throw new OpsError(
         'say where: --url <gateway> --admin-key <key>, or --env <dev|staging|prod> for AWS'

@@ -7,8 +7,12 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { awsOpsContext } from '../../scripts/ops/aws';
-import { ControlPlaneOpsBackend } from '../../scripts/ops/backend';
+import {
+  ControlPlaneOpsBackend,
+  HttpOpsBackend,
+} from '../../scripts/ops/backend';
 import { type OpsIo, runOps } from '../../scripts/ops/cli';
 import { LOCAL_AWS, useDynamoDbLocal } from '../helpers/dynamodb-local';
 
@@ -53,7 +57,12 @@ describe('Function: runOps (AWS mode)', () => {
 
   const backend = async ({ env }: { env?: string }) => {
     const ctx = await awsOpsContext(env ?? 'dev');
-    return new ControlPlaneOpsBackend(ctx.plane, ctx.who, ctx.describe);
+    return new ControlPlaneOpsBackend(
+      ctx.plane,
+      ctx.who,
+      ctx.describe,
+      ctx.tenants
+    );
   };
 
   it('engages a kill switch in SSM and audits it in DynamoDB', async () => {
@@ -109,6 +118,65 @@ describe('Function: runOps (AWS mode)', () => {
         target: 'kill-switch/provider/gemini',
       })
     );
+  });
+
+  it('creates a tenant and a key; the gateway authenticates the key, the table holds only its hash', async () => {
+    // Act
+    expect(
+      await runOps(
+        [
+          'tenants',
+          'put',
+          'acme',
+          '--tier',
+          'premium',
+          '--allowed',
+          'claude-sonnet',
+          '--daily-usd',
+          '25',
+          '--env',
+          'dev',
+        ],
+        io,
+        backend
+      )
+    ).toBe(0);
+    out = [];
+    expect(
+      await runOps(
+        ['tenants', 'add-key', 'acme', '--json', '--env', 'dev'],
+        io,
+        backend
+      )
+    ).toBe(0);
+    const { apiKey, sha256 } = JSON.parse(out.join('')) as {
+      apiKey: string;
+      sha256: string;
+    };
+    // Assess
+    const ctx = await awsOpsContext('dev');
+    const tenant = await ctx.tenants.authenticate(apiKey);
+    expect(tenant).toEqual(
+      expect.objectContaining({
+        id: 'acme',
+        tier: 'premium',
+        allowedModels: ['claude-sonnet'],
+        budgets: { dailyUsd: 25 },
+      })
+    );
+    expect(await ctx.tenants.authenticate(`${apiKey}x`)).toBeUndefined();
+    const stored = await ddb
+      .documentClient()
+      .send(new ScanCommand({ TableName: process.env.GATEWAY_TENANTS_TABLE }));
+    const text = JSON.stringify(stored.Items);
+    expect(text).not.toContain(apiKey);
+    expect(text).toContain(sha256);
+  });
+
+  it('refuses tenant commands over the admin API backend', async () => {
+    const http = async () => new HttpOpsBackend('http://127.0.0.1:9', 'k');
+    expect(await runOps(['tenants', 'add-key', 'acme'], io, http)).toBe(1);
+    expect(err.join('')).toContain('AWS mode');
   });
 
   it('refuses an unknown environment before touching AWS', async () => {

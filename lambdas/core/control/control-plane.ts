@@ -305,6 +305,17 @@ export class ControlPlane {
       throw new ControlPlaneError(400, 'invalid_scope', problem, 'scope');
   }
 
+  /** Audits a change made outside the stores above (e.g. tenants by the ops CLI). */
+  public recordChange(
+    actor: Actor,
+    what: string,
+    target: string,
+    before: unknown,
+    after: unknown
+  ): Promise<void> {
+    return this.audit(actor, what, target, before, after);
+  }
+
   private async audit(
     actor: Actor,
     what: string,
