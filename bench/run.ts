@@ -11,6 +11,10 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { buildRouterBundle } from '../scripts/build-router';
 import { BENCH_KEY, UPSTREAM_KEY } from './children';
+import {
+  benchFailoverLatency,
+  benchKillSwitchPropagation,
+} from './resilience-bench';
 import { benchRoutingDecision } from './routing-bench';
 
 const ROOT = join(__dirname, '..');
@@ -259,6 +263,8 @@ async function main(): Promise<void> {
     const seconds = QUICK ? 3 : 8;
     const rpsDirect = await throughput(direct, seconds, 50);
     const rpsGateway = await throughput(viaGateway, seconds, 50);
+    const failover = await benchFailoverLatency(QUICK ? 100 : 300);
+    const propagation = await benchKillSwitchPropagation(5000);
     const routing = benchRoutingDecision({
       iterations: QUICK ? 20_000 : 100_000,
       candidates: 10,
@@ -302,6 +308,13 @@ async function main(): Promise<void> {
         gateway_cores: 1,
       },
       routing_decision_us: routing,
+      failover_before_first_token: failover,
+      kill_switch_propagation: {
+        ...propagation,
+        note: 'ms from the kill-switch write to the last request the killed provider served; bound = maxAge (+ one store read)',
+      },
+      resilience_in_path:
+        'circuit breakers, provider limits, retry budget and deadlines are on in every figure above',
       router_bundle: { bytes: bundle.bytes, gzip_bytes: bundle.gzipBytes },
       cold_load_ms: {
         bare_node: bare,
@@ -380,6 +393,18 @@ async function main(): Promise<void> {
         (loaded - bare).toFixed(1),
         `bare ${bare.toFixed(1)} / bundle ${loaded.toFixed(1)}`,
         '<= +50',
+      ],
+      [
+        'failover before first token, added p50 (ms)',
+        failover.addedP50Ms.toFixed(3),
+        `normal ${failover.normalP50Ms.toFixed(3)} / failover ${failover.failoverP50Ms.toFixed(3)}`,
+        '',
+      ],
+      [
+        'kill switch propagation (ms)',
+        String(propagation.propagationMs),
+        `maxAge ${propagation.maxAgeMs}`,
+        '<= 5000',
       ],
     ];
     const w = [38, 10, 44];
