@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type * as z from 'zod/mini';
 import { formatParam } from '../api/chat-request';
+import { resolveModelEntry } from '../registry/model-entry';
 import {
   DEFAULT_ROUTING_SETTINGS,
   DEFAULT_TIER_SLA_MS,
@@ -16,7 +17,6 @@ import {
   type GeminiProviderConfig,
   gatewayConfigSchema,
   geminiProviderSchema,
-  type ModelConfigFile,
   type OpenAICompatibleProviderConfig,
   openAICompatibleProviderSchema,
 } from './schema';
@@ -245,39 +245,6 @@ function resolveProvider(
   }
 }
 
-function defaultModelRegion(provider: ResolvedProvider | undefined): string {
-  if (provider?.type === 'bedrock') {
-    const region = provider.settings.region ?? '';
-    if (region.startsWith('eu-')) return 'eu';
-    if (region.startsWith('us-')) return 'us';
-  }
-  if (provider?.type === 'echo') return 'local';
-  return 'global';
-}
-
-function resolveModel(
-  m: ModelConfigFile,
-  provider: ResolvedProvider
-): ModelConfig {
-  return {
-    id: m.id,
-    provider: m.provider,
-    providerType: provider.type,
-    providerModelId: m.providerModelId,
-    aliases: m.aliases ?? [],
-    region: m.region ?? defaultModelRegion(provider),
-    capabilities: m.capabilities ?? ['streaming'],
-    contextWindow: m.contextWindow ?? 128_000,
-    maxOutputTokens: m.maxOutputTokens ?? 4096,
-    pricing: m.pricing ?? { inputPer1M: 0, outputPer1M: 0 },
-    domains: m.domains ?? [],
-    quality: m.quality ?? 0.5,
-    expectedLatencyMs: m.expectedLatencyMs ?? 1000,
-    status: m.status ?? 'active',
-    autoRoute: m.autoRoute ?? true,
-  };
-}
-
 /**
  * Validates a configuration document and resolves defaults. Collects every
  * problem (with its path) before throwing one ConfigError.
@@ -332,7 +299,13 @@ export function resolveConfig(
       );
     }
     seenIds.add(m.id);
-    models.push(resolveModel(m, provider));
+    models.push(
+      resolveModelEntry(m, {
+        type: provider.type,
+        region:
+          provider.type === 'bedrock' ? provider.settings.region : undefined,
+      })
+    );
   });
   // Aliases may be shared (a model group) but must not shadow another model's id.
   const ids = new Set(models.map((m) => m.id));
