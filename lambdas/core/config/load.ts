@@ -190,59 +190,31 @@ function resolveProvider(
   hasCredential: CredentialCheck
 ): ResolvedProvider {
   const disabled = settings.enabled === false;
-  switch (type) {
-    case 'bedrock':
-      return {
-        id,
-        type,
-        settings: settings as BedrockProviderConfig,
-        live: !disabled,
-        reason: disabled ? 'disabled in config' : undefined,
-      };
-    case 'echo':
-      return {
-        id,
-        type,
-        settings: settings as EchoProviderConfig,
-        live: !disabled,
-        reason: disabled ? 'disabled in config' : undefined,
-      };
-    case 'gemini': {
-      const s = settings as GeminiProviderConfig;
-      const credentialEnv = s.apiKeyEnv ?? DEFAULT_CREDENTIAL_ENV.gemini!;
-      const hasKey = hasCredential(id, credentialEnv, env);
-      return {
-        id,
-        type,
-        settings: s,
-        credentialEnv,
-        live: !disabled && hasKey,
-        reason: disabled
-          ? 'disabled in config'
-          : hasKey
-            ? undefined
-            : `credential env ${credentialEnv} is not set`,
-      };
-    }
-    case 'openai-compatible': {
-      const s = settings as OpenAICompatibleProviderConfig;
-      // No apiKeyEnv on an explicit entry = an endpoint without auth (Ollama, vLLM).
-      const credentialEnv = s.apiKeyEnv;
-      const hasKey = hasCredential(id, credentialEnv, env);
-      return {
-        id,
-        type,
-        settings: s,
-        credentialEnv,
-        live: !disabled && hasKey,
-        reason: disabled
-          ? 'disabled in config'
-          : hasKey
-            ? undefined
-            : `credential env ${credentialEnv} is not set`,
-      };
-    }
-  }
+  // Bedrock uses the AWS credential chain and echo needs none; the HTTP
+  // families name the env var (locally) holding their key. An explicit
+  // OpenAI-compatible entry without apiKeyEnv is an endpoint without auth
+  // (Ollama, vLLM).
+  const credentialEnv =
+    type === 'gemini'
+      ? ((settings as GeminiProviderConfig).apiKeyEnv ??
+        DEFAULT_CREDENTIAL_ENV.gemini!)
+      : type === 'openai-compatible'
+        ? (settings as OpenAICompatibleProviderConfig).apiKeyEnv
+        : undefined;
+  const needsKey = type === 'gemini' || type === 'openai-compatible';
+  const hasKey = !needsKey || hasCredential(id, credentialEnv, env);
+  return {
+    id,
+    type,
+    settings,
+    ...(needsKey ? { credentialEnv } : {}),
+    live: !disabled && hasKey,
+    reason: disabled
+      ? 'disabled in config'
+      : hasKey
+        ? undefined
+        : `credential env ${credentialEnv} is not set`,
+  } as ResolvedProvider;
 }
 
 /**
