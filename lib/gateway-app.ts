@@ -108,6 +108,7 @@ export function buildGatewayApp(
     stackName: stackName('monitoring'),
     description: 'AI gateway: dashboard, SLO alarms and automatic rollback',
     sloModels: context.sloModels,
+    rollbackDryRun: context.rollbackDryRun,
     idempotencyTable: tables.idempotency,
     registryTable: tables.registry,
     auditTable: tables.audit,

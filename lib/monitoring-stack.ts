@@ -96,6 +96,8 @@ export class MonitoringStack extends Stack {
         environment: {
           GATEWAY_ENV: gatewayEnv,
           ROLLBACK_DRY_RUN: String(props.rollbackDryRun ?? false),
+          // Rollback summaries go to the same on-call topic as the alarms.
+          ROLLBACK_TOPIC_ARN: this.alertTopic.topic.topicArn,
         },
       },
     });
@@ -124,6 +126,21 @@ export class MonitoringStack extends Stack {
         parameterName: props.routeSetParameterName,
         accessMode: 'RW',
         envVarName: 'ROUTE_SET_PARAM',
+      })
+      .addToPolicy({
+        sid: 'PublishRollbackSummary',
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topic.topicArn],
+      })
+      .addToPolicy({
+        sid: 'EncryptForAlertTopic',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [key.key.keyArn],
+      })
+      .addToPolicy({
+        sid: 'ReadAlarmTags',
+        actions: ['cloudwatch:ListTagsForResource'],
+        resources: this.alarms.allAlarms.map((a) => a.alarmArn),
       });
   }
 }

@@ -37,6 +37,8 @@ export interface GatewayContext {
   readonly openaiCompatibleProviders: readonly string[];
   /** Model ids that get their own SLO alarms (rollback acts on them). */
   readonly sloModels: readonly string[];
+  /** The rollback function only plans and reports, changing nothing. */
+  readonly rollbackDryRun: boolean;
 }
 
 /** Per-environment defaults that follow from `env`. */
@@ -219,6 +221,7 @@ export function readGatewayContext(
     bedrockModelArns,
     openaiCompatibleProviders: unique(openaiCompatibleProviders),
     sloModels: unique(sloModels),
+    rollbackDryRun: readBoolean(node, 'rollbackDryRun', false, problems),
   };
 }
 

@@ -10,6 +10,7 @@ import type {
   ModelVersion,
   RouteSetDocument,
 } from '../../lambdas/core/registry/types';
+import type { StageSecretResult } from './secrets';
 
 /** What `ops status` shows. */
 export interface OpsStatus {
@@ -60,6 +61,8 @@ export interface OpsBackend {
   putTenant?(id: string, item: TenantItem): Promise<void>;
   /** Stores a new key's hash for a tenant; returns the hash. */
   addTenantKey?(id: string, key: string): Promise<string>;
+  /** Stages a new provider key and starts its rotation (AWS mode only). */
+  stageSecret?(secretId: string, value: string): Promise<StageSecretResult>;
 }
 
 /** A failure to show the operator (no stack trace). */
@@ -229,7 +232,11 @@ export class ControlPlaneOpsBackend implements OpsBackend {
     private readonly plane: ControlPlane,
     private readonly who: string,
     public readonly describe: string,
-    private readonly tenants?: DynamoTenantDirectory
+    private readonly tenants?: DynamoTenantDirectory,
+    private readonly secrets?: (
+      secretId: string,
+      value: string
+    ) => Promise<StageSecretResult>
   ) {}
 
   public async putTenant(id: string, item: TenantItem): Promise<void> {
@@ -243,6 +250,24 @@ export class ControlPlaneOpsBackend implements OpsBackend {
       null,
       item
     );
+  }
+
+  public async stageSecret(
+    secretId: string,
+    value: string
+  ): Promise<StageSecretResult> {
+    if (!this.secrets)
+      throw new OpsError('secrets can only be staged in AWS mode (--env)');
+    const result = await this.secrets(secretId, value);
+    // The value is never audited: only that a key was staged, and the version.
+    await this.plane.recordChange(
+      { who: this.who, reason: 'new provider key staged for rotation' },
+      'secret.stage',
+      `secret/${secretId}`,
+      null,
+      { versionId: result.versionId, rotation: result.rotation }
+    );
+    return result;
   }
 
   public async addTenantKey(id: string, key: string): Promise<string> {

@@ -11,6 +11,7 @@
  *   audit [--limit N] [--target prefix]
  *   tenants put <id> [--tier low|standard|premium] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (AWS mode)
  *   tenants add-key <id>      prints a new API key once; only its SHA-256 is stored   (AWS mode)
+ *   secrets stage <secret-id> reads the new provider key (prompt or stdin), stages it, rotates   (AWS mode)
  *
  * Target: `--url <gateway> --admin-key <key>` (or GATEWAY_URL / GATEWAY_ADMIN_KEY)
  * for a gateway's admin API, or `--env <dev|staging|prod>` to act on AWS
@@ -28,6 +29,8 @@ export interface OpsIo {
   err(text: string): void;
   /** Asks a yes/no question; undefined when there is no terminal. */
   confirm?(question: string): Promise<boolean>;
+  /** Reads a secret value (a prompt on a terminal, else stdin), never from argv. */
+  readSecret?(question: string): Promise<string>;
 }
 
 /** Builds the backend from parsed options (injected so tests can point it anywhere). */
@@ -49,6 +52,7 @@ const USAGE = `usage: npm run ops -- <command> [options]
   audit [--limit N] [--target <prefix>]
   tenants put <id> [--tier t] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (--env only)
   tenants add-key <id>   (--env only; prints the new key once)
+  secrets stage <secret-id>   (--env only; reads the new key from a prompt or stdin, starts the rotation)
 options: --url <gateway url> --admin-key <key> | --env <dev|staging|prod> [--region <r>]
          --route-set <name> (status; default active-models) --json`;
 
@@ -319,6 +323,23 @@ export async function runOps(
         );
         return 0;
       }
+      case 'secrets stage': {
+        const secretId = required(rest[0], 'secret-id');
+        if (!backend.stageSecret)
+          throw new OpsError('secrets can only be staged in AWS mode (--env)');
+        if (!io.readSecret)
+          throw new OpsError(
+            'no way to read the key: pipe it on stdin or run on a terminal'
+          );
+        const value = (await io.readSecret(`new key for ${secretId}: `)).trim();
+        if (!value) throw new OpsError('empty key: nothing staged');
+        const result = await backend.stageSecret(secretId, value);
+        print(
+          `staged ${secretId} (version ${result.versionId}); rotation: ${result.rotation}. Check it with: aws secretsmanager describe-secret --secret-id ${secretId}`,
+          { secretId, ...result }
+        );
+        return 0;
+      }
       default:
         io.err(
           `unknown command: ${[cmd, sub].filter(Boolean).join(' ')}\n${USAGE}`
@@ -338,6 +359,38 @@ export async function runOps(
 function required(value: string | undefined, name: string): string {
   if (!value) throw new OpsError(`missing <${name}>`);
   return value;
+}
+
+/** Reads a secret: a prompt without echo on a terminal, else all of stdin. */
+export function secretReader(): OpsIo['readSecret'] {
+  return async (question) => {
+    if (!process.stdin.isTTY) {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    }
+    process.stderr.write(question);
+    process.stdin.setRawMode(true);
+    return new Promise((resolve) => {
+      let value = '';
+      const onData = (d: Buffer): void => {
+        for (const ch of d.toString('utf8')) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+            process.stdin.setRawMode(false);
+            process.stdin.off('data', onData);
+            process.stdin.pause();
+            process.stderr.write('\n');
+            resolve(value);
+            return;
+          }
+          if (ch === '\u0003') process.exit(130);
+          value = ch === '\u007f' ? value.slice(0, -1) : value + ch;
+        }
+      };
+      process.stdin.on('data', onData);
+      process.stdin.resume();
+    });
+  };
 }
 
 /** A terminal confirmation prompt (undefined without a TTY). */

@@ -1,7 +1,8 @@
 /** `npm run ops -- <command>`: see scripts/ops/cli.ts for the commands. */
 import { awsOpsContext } from './aws';
 import { ControlPlaneOpsBackend, HttpOpsBackend, OpsError } from './backend';
-import { runOps, terminalConfirm } from './cli';
+import { runOps, secretReader, terminalConfirm } from './cli';
+import { stageSecret } from './secrets';
 
 async function main(): Promise<void> {
   const code = await runOps(
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
       out: (t) => process.stdout.write(`${t}\n`),
       err: (t) => process.stderr.write(`${t}\n`),
       confirm: terminalConfirm(),
+      readSecret: secretReader(),
     },
     async ({ url, adminKey, env, region }) => {
       if (url) {
@@ -25,7 +27,8 @@ async function main(): Promise<void> {
           ctx.plane,
           ctx.who,
           ctx.describe,
-          ctx.tenants
+          ctx.tenants,
+          (secretId, value) => stageSecret({ secretId, value })
         );
       }
       throw new OpsError(

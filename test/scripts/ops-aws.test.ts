@@ -7,6 +7,11 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import {
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { awsOpsContext } from '../../scripts/ops/aws';
 import {
@@ -14,6 +19,7 @@ import {
   HttpOpsBackend,
 } from '../../scripts/ops/backend';
 import { type OpsIo, runOps } from '../../scripts/ops/cli';
+import { stageSecret } from '../../scripts/ops/secrets';
 import { LOCAL_AWS, useDynamoDbLocal } from '../helpers/dynamodb-local';
 
 /**
@@ -61,7 +67,8 @@ describe('Function: runOps (AWS mode)', () => {
       ctx.plane,
       ctx.who,
       ctx.describe,
-      ctx.tenants
+      ctx.tenants,
+      (secretId, value) => stageSecret({ secretId, value })
     );
   };
 
@@ -171,6 +178,46 @@ describe('Function: runOps (AWS mode)', () => {
     const text = JSON.stringify(stored.Items);
     expect(text).not.toContain(apiKey);
     expect(text).toContain(sha256);
+  });
+
+  it('stages a provider key read from the prompt, starts the rotation, and audits it without the key', async () => {
+    // Prepare
+    const sm = mockClient(SecretsManagerClient);
+    sm.on(PutSecretValueCommand).resolves({ VersionId: 'v-staged-1' });
+    sm.on(RotateSecretCommand).resolves({ VersionId: 'v-rotation-1' });
+    const key = 'llama-new-key-0123456789';
+    const withPrompt: OpsIo = { ...io, readSecret: async () => `${key}\n` };
+    try {
+      // Act
+      const code = await runOps(
+        ['secrets', 'stage', 'ai-gateway/dev/llama', '--env', 'dev'],
+        withPrompt,
+        backend
+      );
+      // Assess
+      expect(err).toEqual([]);
+      expect(code).toBe(0);
+      expect(out.join('')).toContain('rotation: started');
+      const put = sm.commandCalls(PutSecretValueCommand)[0]!.args[0].input;
+      expect(put).toEqual(
+        expect.objectContaining({
+          SecretId: 'ai-gateway/dev/llama',
+          VersionStages: ['AWSSTAGED'],
+        })
+      );
+      expect(JSON.parse(put.SecretString!)).toEqual({ apiKey: key });
+      expect(sm.commandCalls(RotateSecretCommand)).toHaveLength(1);
+      out = [];
+      await runOps(
+        ['audit', '--json', '--target', 'secret/', '--env', 'dev'],
+        io,
+        backend
+      );
+      expect(out.join('')).toContain('secret.stage');
+      expect(out.join('')).not.toContain(key);
+    } finally {
+      sm.restore();
+    }
   });
 
   it('refuses tenant commands over the admin API backend', async () => {

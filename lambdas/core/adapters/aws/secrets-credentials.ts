@@ -2,6 +2,8 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { ResolvedProvider } from '../../config/load';
 import type { CredentialResolver } from '../../providers/registry';
 import type { CredentialSource } from '../../providers/types';
+import { fetchServiceAccountToken } from '../../secrets/google-auth';
+import { parseServiceAccountKey } from '../../secrets/secret-value';
 
 /** How long a secret value is cached in the container, seconds. */
 export const SECRET_MAX_AGE_S = 300;
@@ -64,7 +66,8 @@ export function credentialFromSecret(
  */
 export function secretsCredentials(
   env: NodeJS.ProcessEnv,
-  provider: SecretsProvider = new SecretsProvider()
+  provider: SecretsProvider = new SecretsProvider(),
+  mintToken: typeof fetchServiceAccountToken = fetchServiceAccountToken
 ): CredentialResolver {
   return (p): CredentialSource => {
     const arn = secretArnFor(p.id, p.type, env);
@@ -72,18 +75,32 @@ export function secretsCredentials(
       return {
         get: async () => (p.credentialEnv ? env[p.credentialEnv] : undefined),
       };
-    return {
-      get: async () =>
-        credentialFromSecret(
-          await provider.get(arn, { maxAge: SECRET_MAX_AGE_S })
-        ),
-      refresh: async () =>
-        credentialFromSecret(
-          await provider.get(arn, {
-            maxAge: SECRET_MAX_AGE_S,
-            forceFetch: true,
-          })
-        ),
+    // A Google service-account key (Vertex AI mode) is exchanged for an OAuth
+    // access token, cached until a minute before it expires.
+    let token: { value: string; until: number } | undefined;
+    const resolve = async (
+      forceFetch: boolean
+    ): Promise<string | undefined> => {
+      const raw = await provider.get(arn, {
+        maxAge: SECRET_MAX_AGE_S,
+        forceFetch,
+      });
+      const text =
+        raw === undefined
+          ? undefined
+          : typeof raw === 'string'
+            ? raw
+            : Buffer.from(raw).toString('utf8');
+      const key = text === undefined ? undefined : parseServiceAccountKey(text);
+      if (!key) return credentialFromSecret(text);
+      if (!forceFetch && token && token.until > Date.now()) return token.value;
+      const minted = await mintToken(key);
+      token = {
+        value: minted.accessToken,
+        until: Date.now() + Math.max(0, minted.expiresIn - 60) * 1000,
+      };
+      return token.value;
     };
+    return { get: () => resolve(false), refresh: () => resolve(true) };
   };
 }

@@ -119,6 +119,43 @@ describe('Function: secretsCredentials', () => {
     );
   });
 
+  it('exchanges a Google service-account key for an access token, cached until it nearly expires', async () => {
+    // Prepare
+    const keyFile = {
+      type: 'service_account',
+      private_key_id: 'kid-1',
+      private_key:
+        '-----BEGIN PRIVATE KEY-----\nnot-used-by-the-stub\n-----END PRIVATE KEY-----\n',
+      client_email: 'gateway@project.iam.gserviceaccount.com',
+    };
+    sm.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify(keyFile),
+    });
+    const minted: string[] = [];
+    const mint = async (key: { private_key_id: string }) => {
+      minted.push(key.private_key_id);
+      return { accessToken: `ya29.token-${minted.length}`, expiresIn: 3600 };
+    };
+    const credential = secretsCredentials(
+      { GOOGLE_SECRET_ARN: ARN },
+      undefined,
+      mint as never
+    )({
+      ...provider,
+      id: 'gemini',
+      type: 'gemini',
+    } as ResolvedProvider);
+    // Act
+    const first = await credential.get();
+    const cached = await credential.get();
+    const refreshed = await credential.refresh!();
+    // Assess
+    expect(first).toBe('ya29.token-1');
+    expect(cached).toBe('ya29.token-1');
+    expect(refreshed).toBe('ya29.token-2');
+    expect(minted).toEqual(['kid-1', 'kid-1']);
+  });
+
   it('falls back to the env var when no secret is wired (e.g. an unauthenticated vLLM)', async () => {
     const credential = secretsCredentials({ MY_KEY: 'from-env' })({
       ...provider,
