@@ -141,18 +141,17 @@ export async function startLocalServer(
   options: LocalServerOptions
 ): Promise<LocalServer> {
   const { handler, maxBodyBytes } = options;
+  // Same answer the router gives for an oversized body, before it is buffered.
+  const tooLarge = new GatewayError(
+    413,
+    'invalid_request_error',
+    'request_too_large',
+    `request body exceeds ${maxBodyBytes} bytes`
+  );
   const server = createServer((req, res) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBodyBytes) {
-      refuse(
-        res,
-        new GatewayError(
-          413,
-          'invalid_request_error',
-          'request_too_large',
-          `request body exceeds ${maxBodyBytes} bytes`
-        )
-      );
+      refuse(res, tooLarge);
       req.resume();
       return;
     }
@@ -164,15 +163,7 @@ export async function startLocalServer(
       size += c.length;
       if (size > maxBodyBytes) {
         refused = true;
-        refuse(
-          res,
-          new GatewayError(
-            413,
-            'invalid_request_error',
-            'request_too_large',
-            `request body exceeds ${maxBodyBytes} bytes`
-          )
-        );
+        refuse(res, tooLarge);
         return;
       }
       chunks.push(c);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type * as z from 'zod/mini';
-import { formatParam } from '../api/chat-request';
 import { resolveModelEntry } from '../registry/model-entry';
+import { formatIssues } from '../registry/schema';
 import {
   DEFAULT_ROUTING_SETTINGS,
   DEFAULT_TIER_SLA_MS,
@@ -147,18 +147,6 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-function issuesOf(
-  error: { readonly issues: readonly z.core.$ZodIssue[] },
-  prefix: PropertyKey[] = []
-): string[] {
-  return error.issues.map((i) => {
-    const path = [...prefix, ...i.path];
-    const extra =
-      i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
-    return `${formatParam(path) ?? '<root>'}: ${i.message}${extra}`;
-  });
-}
-
 function providerFamily(
   id: string,
   raw: Record<string, unknown>
@@ -228,7 +216,8 @@ export function resolveConfig(
   hasCredential: CredentialCheck = envCredentialCheck
 ): GatewayConfig {
   const parsed = gatewayConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(source, issuesOf(parsed.error));
+  if (!parsed.success)
+    throw new ConfigError(source, formatIssues(parsed.error.issues));
   const file: GatewayConfigFile = parsed.data;
   const problems: string[] = [];
 
@@ -243,7 +232,7 @@ export function resolveConfig(
     }
     const check = FAMILY_SCHEMAS[family].safeParse(settings);
     if (!check.success) {
-      problems.push(...issuesOf(check.error, ['providers', id]));
+      problems.push(...formatIssues(check.error.issues, ['providers', id]));
       continue;
     }
     providers.set(

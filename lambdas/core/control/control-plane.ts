@@ -12,7 +12,6 @@ import type {
   RouteSetDocument,
   RouteSetStore,
 } from '../registry/types';
-import { RegistryNotFoundError } from '../registry/types';
 import type { ModelConfig } from '../types';
 
 /** Who is acting and why (every change is audited with it). */
@@ -93,15 +92,9 @@ export class ControlPlane {
     const history = await this.deps.registry.history(entry.config.id);
     const latest = history[0];
     const expected = expectedLatest ?? latest?.version ?? 0;
-    const written = await this.deps.registry.putVersion(
-      {
-        modelId: entry.config.id,
-        config: entry.config,
-        guardrailProfile: entry.guardrailProfile,
-        tokenLimit: entry.tokenLimit,
-        createdBy: actor.who,
-        createdAt: new Date().toISOString(),
-      },
+    const written = await this.writeVersion(
+      { modelId: entry.config.id, ...entry },
+      actor,
       expected
     );
     await this.audit(
@@ -126,15 +119,9 @@ export class ControlPlane {
     const latest = history[0];
     if (!latest) throw notFound(`model ${modelId}`);
     if (latest.config.status === status) return latest;
-    const written = await this.deps.registry.putVersion(
-      {
-        modelId,
-        config: { ...latest.config, status },
-        guardrailProfile: latest.guardrailProfile,
-        tokenLimit: latest.tokenLimit,
-        createdBy: actor.who,
-        createdAt: new Date().toISOString(),
-      },
+    const written = await this.writeVersion(
+      { ...latest, config: { ...latest.config, status } },
+      actor,
       latest.version
     );
     await this.audit(
@@ -299,6 +286,28 @@ export class ControlPlane {
     return this.deps.audit.list({ limit, targetPrefix });
   }
 
+  /** Stores the next version of a model, attributed to the actor (conditional on `expected`). */
+  private writeVersion(
+    source: Pick<
+      ModelVersion,
+      'modelId' | 'config' | 'guardrailProfile' | 'tokenLimit'
+    >,
+    actor: Actor,
+    expected: number
+  ): Promise<ModelVersion> {
+    return this.deps.registry.putVersion(
+      {
+        modelId: source.modelId,
+        config: source.config,
+        guardrailProfile: source.guardrailProfile,
+        tokenLimit: source.tokenLimit,
+        createdBy: actor.who,
+        createdAt: new Date().toISOString(),
+      },
+      expected
+    );
+  }
+
   private checkScope(scope: string): void {
     const problem = this.deps.validateScope(scope);
     if (problem)
@@ -359,9 +368,4 @@ function notFound(what: string): ControlPlaneError {
 
 function summary(doc: RouteSetDocument | undefined): unknown {
   return doc ? { version: doc.version, models: doc.models } : null;
-}
-
-/** Maps registry errors to control-plane errors (used by the admin API and CLI). */
-export function isRegistryNotFound(err: unknown): err is RegistryNotFoundError {
-  return err instanceof RegistryNotFoundError;
 }

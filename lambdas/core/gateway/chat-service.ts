@@ -73,6 +73,8 @@ export interface ChatCall {
 interface Served {
   readonly model: ModelConfig;
   readonly usage: Usage;
+  /** Cost of `usage` at the model's pricing, USD. */
+  readonly costUsd: number;
   readonly latencyMs: number;
   readonly ttftMs?: number;
 }
@@ -179,13 +181,8 @@ export class ChatService {
                 attemptStart
               );
           admission.attempt.success();
-          this.attemptSucceeded(
-            plan,
-            candidate,
-            served.ttftMs ?? served.latencyMs,
-            served.usage
-          );
-          this.finish(call, decisionId, started, attemptNo - 1, served);
+          const reward = this.attemptSucceeded(plan, candidate, served);
+          this.finish(call, decisionId, started, attemptNo - 1, served, reward);
           return;
         } catch (err) {
           const why = scope.reason();
@@ -297,7 +294,7 @@ export class ChatService {
       },
       body
     );
-    return { model, usage: result.usage, latencyMs };
+    return { model, usage: result.usage, costUsd: cost, latencyMs };
   }
 
   private async streamAttempt(
@@ -336,7 +333,13 @@ export class ChatService {
       throw err;
     }
     const usage = await out.complete();
-    return { model, usage, latencyMs: this.now() - attemptStart, ttftMs };
+    return {
+      model,
+      usage,
+      costUsd: costUsd(usage, model.pricing),
+      latencyMs: this.now() - attemptStart,
+      ttftMs,
+    };
   }
 
   private adapterFor(model: ModelConfig): ProviderAdapter {
@@ -413,13 +416,15 @@ export class ChatService {
     return max;
   }
 
+  /** Records a served attempt (latency, metrics, bandit) and returns its reward. */
   private attemptSucceeded(
     plan: RoutePlan,
     candidate: ScoredCandidate,
-    latencyMs: number,
-    usage: Usage
-  ): void {
+    served: Served
+  ): number {
     const model = candidate.model;
+    // What the client waited for: the first token when streaming.
+    const latencyMs = served.ttftMs ?? served.latencyMs;
     this.deps.latency.observe(model.id, latencyMs);
     this.deps.metrics.attempt({
       provider: model.provider,
@@ -427,17 +432,15 @@ export class ChatService {
       outcome: 'ok',
       latencyMs,
     });
-    this.deps.bandit.update(
-      plan.decision.contextKey,
-      model.id,
-      computeReward({
-        ok: true,
-        latencyMs,
-        slaMs: plan.context.maxLatencyMs,
-        costUsd: costUsd(usage, model.pricing),
-        referenceCostUsd: this.referenceCost(plan),
-      })
-    );
+    const reward = computeReward({
+      ok: true,
+      latencyMs,
+      slaMs: plan.context.maxLatencyMs,
+      costUsd: served.costUsd,
+      referenceCostUsd: this.referenceCost(plan),
+    });
+    this.deps.bandit.update(plan.decision.contextKey, model.id, reward);
+    return reward;
   }
 
   private attemptFailed(
@@ -489,10 +492,11 @@ export class ChatService {
     decisionId: string,
     started: number,
     fallbacks: number,
-    served: Served
+    served: Served,
+    reward: number
   ): void {
     const latencyMs = this.now() - started;
-    const cost = costUsd(served.usage, served.model.pricing);
+    const cost = served.costUsd;
     this.deps.metrics.request({
       route: 'chat',
       status: 200,
@@ -514,15 +518,8 @@ export class ChatService {
       latency_ms: latencyMs,
       cost_usd: cost,
       outcome: chosenServed ? 'ok' : 'error',
-      reward: chosenServed
-        ? computeReward({
-            ok: true,
-            latencyMs: served.ttftMs ?? served.latencyMs,
-            slaMs: call.plan.context.maxLatencyMs,
-            costUsd: cost,
-            referenceCostUsd: this.referenceCost(call.plan),
-          })
-        : 0,
+      // The logging policy's action is the chosen model: a failover means it failed.
+      reward: chosenServed ? reward : 0,
       served_by: served.model.id,
     });
   }

@@ -20,11 +20,6 @@ export interface ModelCatalog {
   refresh?(): Promise<void>;
 }
 
-/** A catalog over a fixed list. */
-export function staticCatalog(models: readonly ModelConfig[]): ModelCatalog {
-  return { list: () => models };
-}
-
 /** Inputs of one routing plan. */
 export interface PlanDeps {
   readonly catalog: ModelCatalog;
