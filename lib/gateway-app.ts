@@ -134,6 +134,7 @@ export function buildGatewayApp(
     bedrockModelArns: context.bedrockModelArns,
     evidently: context.evidently,
     network: functionNetwork,
+    routerSourceMaps: context.routerSourceMaps,
     routerConfigJson: loadRouterConfig(
       app.node.tryGetContext('routerConfig') ?? undefined
     ),

@@ -48,6 +48,12 @@ export interface OrchestrationStackProps extends GatewayStackProps {
   /** Router reserved concurrency. @default - unreserved */
   readonly routerReservedConcurrency?: number;
   /**
+   * Source map + `--enable-source-maps` for the router. Off by default: Node
+   * parses the 3.8 MB map at every cold start (about +25 ms measured).
+   * @default false
+   */
+  readonly routerSourceMaps?: boolean;
+  /**
    * The router's config (providers, routing, resilience) as minified JSON,
    * passed as GATEWAY_CONFIG_JSON.
    * @default - `{}`: built-in defaults, every provider family with a secret
@@ -91,6 +97,7 @@ export class OrchestrationStack extends Stack {
       timeout: Duration.minutes(5),
       reservedConcurrentExecutions: props.routerReservedConcurrency,
       network: props.network,
+      sourceMaps: props.routerSourceMaps ?? false,
       environment: {
         GATEWAY_ENV: gatewayEnv,
         GATEWAY_EU_ONLY: String(props.euOnly),

@@ -1,28 +1,29 @@
 /**
  * Builds the router Lambda bundle exactly as the CDK function construct does
- * (esbuild, ESM, minified, `module,main` main fields, AWS SDK bundled) and
- * reports its size. `npm run build:router`; the benchmark calls it too.
+ * (lib/bundling.ts: esbuild, ESM, minified, `module,main` main fields, AWS
+ * SDK bundled, unreachable credential providers external) and reports its
+ * size. `npm run build:router`; the benchmark calls it too.
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
+import { LAMBDA_ESBUILD, LAMBDA_EXTERNAL_MODULES } from '../lib/bundling';
 
 const ROOT = join(__dirname, '..');
 
-/** esbuild options shared with lib/constructs (keep in sync with GatewayFunction). */
-export const ROUTER_BUNDLE_OPTIONS = {
+/**
+ * esbuild options of the deployed router (lib/bundling.ts, shared with the
+ * CDK construct): no source map, as the router ships without one by default.
+ */
+export const ROUTER_BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,
-  minify: true,
   platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  sourcemap: 'external',
-  banner: {
-    js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-  },
-} as const;
+  ...LAMBDA_ESBUILD,
+  mainFields: [...LAMBDA_ESBUILD.mainFields],
+  external: [...LAMBDA_EXTERNAL_MODULES],
+  banner: { js: LAMBDA_ESBUILD.banner },
+};
 
 /** Result of a router build. */
 export interface RouterBundle {
@@ -40,7 +41,6 @@ export async function buildRouterBundle(): Promise<RouterBundle> {
   const outfile = join(outdir, 'index.mjs');
   await build({
     ...ROUTER_BUNDLE_OPTIONS,
-    mainFields: [...ROUTER_BUNDLE_OPTIONS.mainFields],
     entryPoints: [join(ROOT, 'lambdas/router/handler.ts')],
     outfile,
     logLevel: 'warning',

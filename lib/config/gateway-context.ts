@@ -39,6 +39,8 @@ export interface GatewayContext {
   readonly sloModels: readonly string[];
   /** The rollback function only plans and reports, changing nothing. */
   readonly rollbackDryRun: boolean;
+  /** Ship the router with a source map and `--enable-source-maps` (costs cold start). */
+  readonly routerSourceMaps: boolean;
 }
 
 /** Per-environment defaults that follow from `env`. */
@@ -222,6 +224,7 @@ export function readGatewayContext(
     openaiCompatibleProviders: unique(openaiCompatibleProviders),
     sloModels: unique(sloModels),
     rollbackDryRun: readBoolean(node, 'rollbackDryRun', false, problems),
+    routerSourceMaps: readBoolean(node, 'routerSourceMaps', false, problems),
   };
 }
 

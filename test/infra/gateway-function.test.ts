@@ -7,7 +7,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { GatewayFunction } from '../../lib/constructs/gateway-function';
+import { LAMBDA_EXTERNAL_MODULES } from '../../lib/bundling';
+import {
+  GatewayFunction,
+  gatewayBundling,
+} from '../../lib/constructs/gateway-function';
 import { GatewayKey } from '../../lib/constructs/gateway-key';
 import { CDK_JSON_CONTEXT, createTestApp, iamStatements } from './helpers';
 
@@ -61,6 +65,42 @@ describe('Class: GatewayFunction', () => {
         },
       },
     });
+  });
+
+  it('runs without --enable-source-maps when source maps are off', () => {
+    // GIVEN
+    const { stack, key } = setup();
+
+    // WHEN
+    new GatewayFunction(stack, 'NoMaps', {
+      entry: ENTRY,
+      serviceName: 'no-maps',
+      logKey: key,
+      sourceMaps: false,
+    });
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'no-maps',
+          NODE_OPTIONS: Match.absent(),
+        }),
+      },
+    });
+  });
+
+  it('leaves only the credential providers a Lambda never reaches out of the bundle', () => {
+    // THEN
+    const bundling = gatewayBundling(true);
+    expect(bundling.bundleAwsSDK).toBe(true);
+    expect(bundling.externalModules).toEqual([...LAMBDA_EXTERNAL_MODULES]);
+    expect(bundling.externalModules).not.toContain(
+      '@aws-sdk/credential-provider-env'
+    );
+    expect(bundling.externalModules).not.toContain(
+      '@smithy/credential-provider-imds'
+    );
   });
 
   it('logs to its own KMS-encrypted log group with a retention', () => {

@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { LAMBDA_EXTERNAL_MODULES } from '../../lib/bundling';
+import { ROUTER_BUNDLE_OPTIONS } from '../../scripts/build-router';
+
+const ROOT = join(__dirname, '../..');
+
+/** Every way an ESM bundle can refer to module `m`. */
+function references(code: string, m: string) {
+  const q = m.replace(/[/\\^$*+?.()|[\]{}-]/g, '\\$&');
+  return {
+    dynamic: new RegExp(`import\\(\\s*"${q}(/[^"]*)?"\\s*\\)`).test(code),
+    static: new RegExp(
+      `(from\\s*"${q}(/[^"]*)?"|import\\s*"${q}(/[^"]*)?")`
+    ).test(code),
+  };
+}
+
+describe('Lambda bundle (lib/bundling.ts)', () => {
+  // Outside the repository, as in /var/task: the external packages resolve nowhere.
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bundle-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refers to the left-out credential providers only through import()', async () => {
+    // WHEN
+    const out = await build({
+      ...ROUTER_BUNDLE_OPTIONS,
+      entryPoints: [join(ROOT, 'lambdas/router/handler.ts')],
+      write: false,
+      outdir: dir,
+      logLevel: 'silent',
+    });
+    const code = out.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+
+    // THEN: a static import would fail the whole module at load.
+    for (const m of LAMBDA_EXTERNAL_MODULES) {
+      expect({ m, static: references(code, m).static }).toEqual({
+        m,
+        static: false,
+      });
+    }
+    // The profile chain is still wired, just not bundled.
+    expect(references(code, '@aws-sdk/credential-provider-ini').dynamic).toBe(
+      true
+    );
+    // What the runtime does reach stays inside.
+    expect(code).toContain('AWS_SESSION_TOKEN');
+  });
+
+  describe('credentials in a bundle built like the Lambda', () => {
+    let probe: string;
+
+    beforeAll(async () => {
+      const entry = join(dir, 'probe.ts');
+      writeFileSync(
+        entry,
+        [
+          "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+          "const client = new DynamoDBClient({ region: 'eu-central-1' });",
+          'client.config.credentials().then(',
+          "  (c) => { process.stdout.write('OK ' + c.accessKeyId); },",
+          "  (e) => { process.stdout.write('ERR ' + e.message); process.exitCode = 3; }",
+          ');',
+        ].join('\n')
+      );
+      probe = join(dir, 'probe.mjs');
+      await build({
+        ...ROUTER_BUNDLE_OPTIONS,
+        entryPoints: [entry],
+        outfile: probe,
+        nodePaths: [join(ROOT, 'node_modules')],
+        logLevel: 'silent',
+      });
+    });
+
+    const run = (env: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, [probe], {
+        env: { PATH: process.env.PATH, HOME: dir, ...env },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+
+    it('resolves the env credentials the Lambda runtime provides', () => {
+      // WHEN
+      const r = run({
+        AWS_ACCESS_KEY_ID: 'AKIDLAMBDAEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret-example',
+        AWS_SESSION_TOKEN: 'token-example',
+      });
+
+      // THEN
+      expect(r.stdout).toBe('OK AKIDLAMBDAEXAMPLE');
+      expect(r.status).toBe(0);
+    });
+
+    it('fails fast, naming the missing provider, without env credentials', () => {
+      // WHEN: no env credentials; the chain reaches the profile provider.
+      const r = run({});
+
+      // THEN: no hang and no call to an instance metadata endpoint.
+      expect(r.error).toBeUndefined();
+      expect(r.status).toBe(3);
+      expect(r.stdout).toMatch(/^ERR .*@aws-sdk\/credential-provider-ini/);
+    });
+  });
+});
