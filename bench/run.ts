@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { buildRouterBundle } from '../scripts/build-router';
 import { BENCH_KEY, UPSTREAM_KEY } from './children';
+import { benchInProcess } from './inprocess-bench';
 import {
   benchFailoverLatency,
   benchKillSwitchPropagation,
@@ -153,40 +154,62 @@ function summarise(ns: number[]): LatencySummary {
   return { p50Ms: pct(s, 50) / 1e6, p99Ms: pct(s, 99) / 1e6 };
 }
 
+/** One latency comparison: direct vs the floor proxy vs the gateway. */
+interface Comparison {
+  direct: LatencySummary;
+  floor: LatencySummary;
+  gateway: LatencySummary;
+  /** Gateway minus direct. */
+  addedP50Ms: number;
+  addedP99Ms: number;
+  /** Floor proxy minus direct: the extra hop itself on this machine. */
+  floorAddedP50Ms: number;
+  floorAddedP99Ms: number;
+  /** Gateway minus floor proxy: the gateway's own logic. */
+  overFloorP50Ms: number;
+  overFloorP99Ms: number;
+}
+
 /**
- * Interleaves direct and gateway rounds so drift (GC, thermal, the other
- * process) hits both sides equally.
+ * Interleaves direct, floor and gateway rounds so drift (GC, thermal, the
+ * other processes) hits all three equally.
  */
 async function compare(
   direct: Target,
+  floor: Target,
   gateway: Target,
   total: number,
   concurrency: number,
   stream: boolean,
   ttft: boolean
-): Promise<{
-  direct: LatencySummary;
-  gateway: LatencySummary;
-  addedP50Ms: number;
-  addedP99Ms: number;
-}> {
+): Promise<Comparison> {
   const rounds = 5;
   const per = Math.ceil(total / rounds);
   const d: number[] = [];
+  const f: number[] = [];
   const g: number[] = [];
-  await measure(direct, Math.min(500, per), concurrency, stream, ttft); // warm-up
-  await measure(gateway, Math.min(500, per), concurrency, stream, ttft);
+  const warm = Math.min(500, per);
+  await measure(direct, warm, concurrency, stream, ttft);
+  await measure(floor, warm, concurrency, stream, ttft);
+  await measure(gateway, warm, concurrency, stream, ttft);
   for (let r = 0; r < rounds; r++) {
     d.push(...(await measure(direct, per, concurrency, stream, ttft)));
+    f.push(...(await measure(floor, per, concurrency, stream, ttft)));
     g.push(...(await measure(gateway, per, concurrency, stream, ttft)));
   }
   const ds = summarise(d);
+  const fs = summarise(f);
   const gs = summarise(g);
   return {
     direct: ds,
+    floor: fs,
     gateway: gs,
     addedP50Ms: gs.p50Ms - ds.p50Ms,
     addedP99Ms: gs.p99Ms - ds.p99Ms,
+    floorAddedP50Ms: fs.p50Ms - ds.p50Ms,
+    floorAddedP99Ms: fs.p99Ms - ds.p99Ms,
+    overFloorP50Ms: gs.p50Ms - fs.p50Ms,
+    overFloorP99Ms: gs.p99Ms - fs.p99Ms,
   };
 }
 
@@ -236,6 +259,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const upstream = await startChild(['upstream']);
   const gateway = await startChild(['gateway', upstream.url]);
+  const floorProxy = await startChild(['floor', upstream.url]);
   const direct: Target = {
     name: 'direct',
     url: upstream.url.replace(/\/v1$/, ''),
@@ -248,12 +272,27 @@ async function main(): Promise<void> {
     path: '/v1/chat/completions',
     key: BENCH_KEY,
   };
+  const viaFloor: Target = {
+    name: 'floor',
+    url: floorProxy.url,
+    path: '/v1/chat/completions',
+    key: BENCH_KEY,
+  };
   try {
     const n = QUICK ? 1000 : 5000;
-    const c1 = await compare(direct, viaGateway, n, 1, false, false);
-    const c10 = await compare(direct, viaGateway, n * 2, 10, false, false);
+    const c1 = await compare(direct, viaFloor, viaGateway, n, 1, false, false);
+    const c10 = await compare(
+      direct,
+      viaFloor,
+      viaGateway,
+      n * 2,
+      10,
+      false,
+      false
+    );
     const ttft = await compare(
       direct,
+      viaFloor,
       viaGateway,
       QUICK ? 500 : 2000,
       1,
@@ -265,6 +304,7 @@ async function main(): Promise<void> {
     const rpsGateway = await throughput(viaGateway, seconds, 50);
     const failover = await benchFailoverLatency(QUICK ? 100 : 300);
     const propagation = await benchKillSwitchPropagation(5000);
+    const inProcess = await benchInProcess(QUICK ? 5_000 : 20_000);
     const routing = benchRoutingDecision({
       iterations: QUICK ? 20_000 : 100_000,
       candidates: 10,
@@ -296,7 +336,7 @@ async function main(): Promise<void> {
       node: process.version,
       cpus: cpus().length,
       quick: QUICK,
-      note: 'direct = same request straight to the loopback fake upstream; gateway = through the local gateway (auth, validation, routing, adapter, SSE) to that fake',
+      note: 'direct = same request straight to the loopback fake upstream; floor = through a bare node:http pass-through proxy (the extra hop alone); gateway = through the local gateway (auth, validation, routing, adapter, SSE) to that fake',
       latency_c1: c1,
       latency_c10: c10,
       ttft_stream_c1: ttft,
@@ -307,6 +347,10 @@ async function main(): Promise<void> {
         connections: 50,
         gateway_cores: 1,
       },
+      in_process_per_request_us: {
+        ...inProcess,
+        note: 'one request through the router with the upstream call answered in memory: no sockets, no scheduler; the stable figure of the gateway logic',
+      },
       routing_decision_us: routing,
       failover_before_first_token: failover,
       kill_switch_propagation: {
@@ -315,7 +359,11 @@ async function main(): Promise<void> {
       },
       resilience_in_path:
         'circuit breakers, provider limits, retry budget and deadlines are on in every figure above',
-      router_bundle: { bytes: bundle.bytes, gzip_bytes: bundle.gzipBytes },
+      router_bundle: {
+        bytes: bundle.bytes,
+        gzip_bytes: bundle.gzipBytes,
+        composition: bundle.composition,
+      },
       cold_load_ms: {
         bare_node: bare,
         router_bundle: loaded,
@@ -353,6 +401,18 @@ async function main(): Promise<void> {
         '<= 2',
       ],
       [
+        '  of which the hop (floor proxy), p50/p99',
+        `${f(c1.floorAddedP50Ms)}/${f(c1.floorAddedP99Ms)}`,
+        `floor ${f(c1.floor.p50Ms)} / ${f(c1.floor.p99Ms)}`,
+        '',
+      ],
+      [
+        '  gateway over the floor, p50/p99',
+        `${f(c1.overFloorP50Ms)}/${f(c1.overFloorP99Ms)}`,
+        'the gateway logic on the wire',
+        '',
+      ],
+      [
         'added latency p50, c=10 (ms)',
         f(c10.addedP50Ms),
         `direct ${f(c10.direct.p50Ms)} / gateway ${f(c10.gateway.p50Ms)}`,
@@ -377,6 +437,12 @@ async function main(): Promise<void> {
         '>= 3500',
       ],
       [
+        'in-process CPU per request (us)',
+        inProcess.cpuUs.toFixed(1),
+        `wall ${inProcess.wallUs.toFixed(1)}, no sockets`,
+        '',
+      ],
+      [
         'routing decision p99, 10 cand. (us)',
         routing.p99Us.toFixed(1),
         `p50 ${routing.p50Us.toFixed(1)}`,
@@ -385,7 +451,10 @@ async function main(): Promise<void> {
       [
         'router bundle (bytes, minified)',
         String(bundle.bytes),
-        `gzip ${bundle.gzipBytes}`,
+        `gzip ${bundle.gzipBytes}; ${Object.entries(bundle.composition)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k} ${Math.round(v / 1000)}K`)
+          .join(', ')}`,
         '<= 500000',
       ],
       [
@@ -407,7 +476,7 @@ async function main(): Promise<void> {
         '<= 5000',
       ],
     ];
-    const w = [38, 10, 44];
+    const w = [42, 12, 44];
     process.stdout.write(
       `\nGateway benchmark (${results.date}, node ${process.version}, ${cpus().length} cpus${QUICK ? ', QUICK' : ''})\n`
     );
@@ -420,6 +489,7 @@ async function main(): Promise<void> {
   } finally {
     upstream.proc.kill();
     gateway.proc.kill();
+    floorProxy.proc.kill();
   }
 }
 

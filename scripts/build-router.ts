@@ -32,6 +32,19 @@ export interface RouterBundle {
   readonly gzipBytes: number;
   /** A preload that stands in for the Lambda runtime's `awslambda` global. */
   readonly shimPath: string;
+  /** Minified bytes by origin (AWS SDK, Powertools, zod, gateway code, other). */
+  readonly composition: Readonly<Record<string, number>>;
+}
+
+/** Which part of the bundle an input file belongs to. */
+function origin(input: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
+  if (!pkg) return 'gateway code';
+  if (pkg.startsWith('@aws-sdk/') || pkg.startsWith('@smithy/'))
+    return 'aws sdk';
+  if (pkg.startsWith('@aws-lambda-powertools/')) return 'powertools';
+  if (pkg === 'zod') return 'zod';
+  return 'other deps';
 }
 
 /** Builds dist/router/index.mjs and returns its size. */
@@ -39,12 +52,20 @@ export async function buildRouterBundle(): Promise<RouterBundle> {
   const outdir = join(ROOT, 'dist/router');
   mkdirSync(outdir, { recursive: true });
   const outfile = join(outdir, 'index.mjs');
-  await build({
+  const result = await build({
     ...ROUTER_BUNDLE_OPTIONS,
     entryPoints: [join(ROOT, 'lambdas/router/handler.ts')],
     outfile,
+    metafile: true,
     logLevel: 'warning',
   });
+  const composition: Record<string, number> = {};
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const key = origin(input);
+      composition[key] = (composition[key] ?? 0) + bytesInOutput;
+    }
+  }
   const shimPath = join(outdir, 'lambda-runtime-shim.mjs');
   writeFileSync(
     shimPath,
@@ -55,13 +76,14 @@ export async function buildRouterBundle(): Promise<RouterBundle> {
     bytes: statSync(outfile).size,
     gzipBytes: gzipSync(readFileSync(outfile)).length,
     shimPath,
+    composition,
   };
 }
 
 if (require.main === module) {
   void buildRouterBundle().then((b) => {
     process.stdout.write(
-      `${b.outfile}: ${b.bytes} bytes (gzip ${b.gzipBytes})\n`
+      `${b.outfile}: ${b.bytes} bytes (gzip ${b.gzipBytes})\n${JSON.stringify(b.composition)}\n`
     );
   });
 }

@@ -75,58 +75,84 @@ function target(url: string): Target {
   return t;
 }
 
+/** Header lookup over an IncomingMessage's (lower-cased) headers. */
+class NodeHeaders {
+  public constructor(private readonly raw: IncomingMessage['headers']) {}
+
+  public get(name: string): string | null {
+    const v = this.raw[name.toLowerCase()];
+    return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+  }
+}
+
+/** The body as a reader of chunks; cancel destroys the response. */
+class NodeBody implements HttpBodyLike {
+  public constructor(private readonly res: IncomingMessage) {}
+
+  public getReader(): ReturnType<HttpBodyLike['getReader']> {
+    const res = this.res;
+    const it = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    return {
+      read: async () => {
+        const r = await it.next();
+        return r.done ? { done: true } : { done: false, value: r.value };
+      },
+      cancel: async () => {
+        // Destroying frees the socket; the agent won't reuse it.
+        res.destroy();
+      },
+    };
+  }
+}
+
 class NodeResponse implements HttpResponseLike {
   public readonly ok: boolean;
   public readonly status: number;
-  public readonly headers: { get(name: string): string | null };
-  public readonly body: HttpBodyLike;
+  public readonly headers: NodeHeaders;
+  public readonly body: NodeBody;
 
-  public constructor(private readonly res: IncomingMessage) {
+  /**
+   * @param settled called once the body has been read to its end: the
+   *   caller's abort no longer concerns this response.
+   */
+  public constructor(
+    private readonly res: IncomingMessage,
+    private readonly settled: () => void
+  ) {
     this.status = res.statusCode ?? 0;
     this.ok = this.status >= 200 && this.status < 300;
-    const h = res.headers;
-    this.headers = {
-      get: (name) => {
-        const v = h[name.toLowerCase()];
-        return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-      },
-    };
-    this.body = {
-      getReader: () => {
-        const it = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-        return {
-          read: async () => {
-            const r = await it.next();
-            return r.done ? { done: true } : { done: false, value: r.value };
-          },
-          cancel: async () => {
-            // Destroying frees the socket; the agent won't reuse it.
-            res.destroy();
-          },
-        };
-      },
-    };
+    this.headers = new NodeHeaders(res.headers);
+    this.body = new NodeBody(res);
   }
 
   public text(): Promise<string> {
     const res = this.res;
+    const settled = this.settled;
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.once('end', () =>
+      res.once('end', () => {
+        settled();
         resolve(
           chunks.length === 1
             ? chunks[0]!.toString('utf8')
             : Buffer.concat(chunks).toString('utf8')
-        )
-      );
+        );
+      });
       res.once('error', reject);
+      // Our own abort destroys the response with the signal's reason
+      // (`errored`); without one, the peer cut the body short.
       res.once('aborted', () =>
-        reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))
+        reject(
+          res.errored ??
+            Object.assign(new Error('aborted'), { code: 'ECONNRESET' })
+        )
       );
     });
   }
 }
+
+const noop = (): void => {};
 
 /**
  * HttpFetch over node:http(s) with shared keep-alive agents. Like fetch, an
@@ -160,11 +186,21 @@ export const nodeHttpFetch: HttpFetch = (url, init) => {
       },
       (response) => {
         res = response;
-        if (signal)
-          response.once('close', () =>
-            signal.removeEventListener('abort', onAbort)
-          );
-        resolve(new NodeResponse(response));
+        if (!signal) {
+          resolve(new NodeResponse(response, noop));
+          return;
+        }
+        // Detached as soon as the body is complete (not only on 'close',
+        // a tick later): an abort after that (the attempt's disposal) must
+        // not destroy a finished response or cost an event dispatch.
+        let attached = true;
+        const detach = (): void => {
+          if (!attached) return;
+          attached = false;
+          signal.removeEventListener('abort', onAbort);
+        };
+        response.once('close', detach);
+        resolve(new NodeResponse(response, detach));
       }
     );
     req.once('error', (err) => {
