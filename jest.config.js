@@ -8,7 +8,7 @@ module.exports = {
   },
   // ESM-only dependencies (Node loads them via require(esm); Jest's module
   // runtime can't before Node 24.9), so swc turns them into CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!(eventsource-parser|jose)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!eventsource-parser/)'],
   // Its package exports only ESM for locale files; the CJS twin sits beside it.
   moduleNameMapper: {
     '^zod/v4/locales/en\\.js$': '<rootDir>/node_modules/zod/v4/locales/en.cjs',

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import {
   PutSecretValueCommand,
   SecretsManagerClient,
@@ -294,4 +295,43 @@ describe('Function: fetchServiceAccountToken', () => {
       fetchServiceAccountToken({ ...a, token_uri: `${google.url}/token?x=1` })
     ).rejects.toThrow(/Failed audience check/);
   });
+
+  it('is accepted by a token endpoint that verifies the RS256 signature, kid, issuer, audience and lifetime', async () => {
+    // Prepare
+    const a = (await google.issueKey(SA)) as ServiceAccountKey;
+    const before = google.requests.length;
+    const now = Date.now();
+
+    // Act
+    await fetchServiceAccountToken(a, { now: () => now });
+
+    // Assess: one token call, and the fake issued a token for this key
+    const sent = google.requests.slice(before);
+    expect(sent.map((r) => r.path)).toEqual(['/token']);
+    expect(google.tokensIssuedWith(a.private_key_id)).toBe(1);
+  });
+
+  it.each([
+    ['an EC key', generateKeyPairSync('ec', { namedCurve: 'P-256' })],
+    ['garbage', undefined],
+  ])(
+    'refuses %s as a service-account key, without calling Google',
+    async (_, pair) => {
+      // Prepare
+      const a = (await google.issueKey(SA)) as ServiceAccountKey;
+      const private_key = pair
+        ? pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+        : '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n';
+      const before = google.requests.length;
+
+      // Act & Assess
+      await expect(
+        fetchServiceAccountToken({ ...a, private_key })
+      ).rejects.toMatchObject({
+        name: 'ProviderCallError',
+        message: `service-account key ${a.private_key_id} of ${SA}: private_key is not a PKCS#8 RSA key`,
+      });
+      expect(google.requests.length).toBe(before);
+    }
+  );
 });
