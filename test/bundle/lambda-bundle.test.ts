@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_EXTERNAL_MODULES } from '../../lib/bundling';
+import { entryPath } from '../../lib/paths';
 import { ROUTER_BUNDLE_OPTIONS } from '../../scripts/build-router';
 
 const ROOT = join(__dirname, '../..');
@@ -24,31 +25,34 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bundle-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('refers to the left-out credential providers only through import()', async () => {
-    // WHEN
-    const out = await build({
-      ...ROUTER_BUNDLE_OPTIONS,
-      entryPoints: [join(ROOT, 'lambdas/router/handler.ts')],
-      write: false,
-      outdir: dir,
-      logLevel: 'silent',
-    });
-    const code = out.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
-
-    // THEN: a static import would fail the whole module at load.
-    for (const m of LAMBDA_EXTERNAL_MODULES) {
-      expect({ m, static: references(code, m).static }).toEqual({
-        m,
-        static: false,
+  it.each(['router', 'rotation', 'rollback'] as const)(
+    '%s: refers to the left-out credential providers only through import()',
+    async (name) => {
+      // WHEN
+      const out = await build({
+        ...ROUTER_BUNDLE_OPTIONS,
+        entryPoints: [entryPath(name)],
+        write: false,
+        outdir: dir,
+        logLevel: 'silent',
       });
+      const code = out.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+
+      // THEN: a static import would fail the whole module at load.
+      for (const m of LAMBDA_EXTERNAL_MODULES) {
+        expect({ m, static: references(code, m).static }).toEqual({
+          m,
+          static: false,
+        });
+      }
+      // The profile chain is still wired, just not bundled.
+      expect(references(code, '@aws-sdk/credential-provider-ini').dynamic).toBe(
+        true
+      );
+      // What the runtime does reach stays inside.
+      expect(code).toContain('AWS_SESSION_TOKEN');
     }
-    // The profile chain is still wired, just not bundled.
-    expect(references(code, '@aws-sdk/credential-provider-ini').dynamic).toBe(
-      true
-    );
-    // What the runtime does reach stays inside.
-    expect(code).toContain('AWS_SESSION_TOKEN');
-  });
+  );
 
   describe('credentials in a bundle built like the Lambda', () => {
     let probe: string;
