@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,11 @@ import { build } from 'esbuild';
 import { LAMBDA_EXTERNAL_MODULES } from '../../lib/bundling';
 import { entryPath } from '../../lib/paths';
 import { ROUTER_BUNDLE_OPTIONS } from '../../scripts/build-router';
+import { bedrockModel } from '../core/providers/bedrock/fixtures';
+import {
+  type FakeBedrockServer,
+  startFakeBedrock,
+} from '../helpers/fakes/bedrock-fake';
 
 const ROOT = join(__dirname, '../..');
 
@@ -108,6 +113,89 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
       expect(r.error).toBeUndefined();
       expect(r.status).toBe(3);
       expect(r.stdout).toMatch(/^ERR .*@aws-sdk\/credential-provider-ini/);
+    });
+  });
+
+  describe('a Bedrock call from a bundle built like the Lambda', () => {
+    let fake: FakeBedrockServer;
+    let probe: string;
+
+    beforeAll(async () => {
+      fake = await startFakeBedrock();
+      const entry = join(dir, 'bedrock-probe.ts');
+      writeFileSync(
+        entry,
+        [
+          `import { createBedrockAdapter } from ${JSON.stringify(join(ROOT, 'lambdas/core/providers/bedrock/adapter'))};`,
+          `const model = ${JSON.stringify(bedrockModel())};`,
+          "const request = { model: model.id, messages: [{ role: 'user', content: 'Hello' }], stream: false };",
+          "const adapter = createBedrockAdapter({ id: model.provider, region: 'eu-central-1', endpoint: process.env.FAKE_URL });",
+          'const call = { signal: new AbortController().signal, requestId: "probe" };',
+          '(async () => {',
+          '  const r = await adapter.chat(request, model, call);',
+          '  let streamed = "";',
+          '  for await (const ev of adapter.chatStream({ ...request, stream: true }, model, call))',
+          '    if (ev.type === "text") streamed += ev.text;',
+          '  process.stdout.write(JSON.stringify({ content: r.content, streamed }));',
+          '  process.exit(0);',
+          "})().catch((e) => { process.stdout.write('ERR ' + e.message); process.exit(3); });",
+        ].join('\n')
+      );
+      probe = join(dir, 'bedrock-probe.mjs');
+      await build({
+        ...ROUTER_BUNDLE_OPTIONS,
+        entryPoints: [entry],
+        outfile: probe,
+        nodePaths: [join(ROOT, 'node_modules')],
+        logLevel: 'silent',
+      });
+    });
+
+    afterAll(() => fake.close());
+
+    it('signs with the env credentials and reads Converse and ConverseStream', async () => {
+      // WHEN: only what the Lambda runtime provides, and the fake's URL.
+      // Async: the fake answers from this process, so it must not block.
+      const r = await new Promise<{ stdout: string; status: number | null }>(
+        (resolve) => {
+          const child = execFile(
+            process.execPath,
+            [probe],
+            {
+              env: {
+                PATH: process.env.PATH,
+                HOME: dir,
+                AWS_ACCESS_KEY_ID: 'AKIDLAMBDAEXAMPLE',
+                AWS_SECRET_ACCESS_KEY: 'secret-example',
+                AWS_SESSION_TOKEN: 'token-example',
+                FAKE_URL: fake.url,
+                NODE_NO_WARNINGS: '1',
+              },
+              encoding: 'utf8',
+              timeout: 20_000,
+            },
+            (_err, stdout) => resolve({ stdout, status: child.exitCode })
+          );
+        }
+      );
+
+      // THEN: no left-out provider was needed on the way
+      expect(r.stdout).toBe(
+        JSON.stringify({ content: 'echo: Hello', streamed: 'echo: Hello' })
+      );
+      expect(r.status).toBe(0);
+      // SigV4 with the role's env credentials (and its session token)
+      const signed = fake.requests.map((q) => ({
+        authorization: String(q.headers.authorization),
+        token: q.headers['x-amz-security-token'],
+      }));
+      expect(signed).toHaveLength(2);
+      for (const h of signed) {
+        expect(h.authorization).toMatch(
+          /^AWS4-HMAC-SHA256 Credential=AKIDLAMBDAEXAMPLE\/\d{8}\/eu-central-1\/bedrock\/aws4_request/
+        );
+        expect(h.token).toBe('token-example');
+      }
     });
   });
 });
