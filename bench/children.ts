@@ -7,15 +7,10 @@
  */
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolveConfig } from '../lambdas/core/config/load';
 import { startLocalGateway } from '../local/gateway';
 import { startFakeOpenAI } from '../test/helpers/fakes/openai-fake';
 import { MemoryLog } from '../test/helpers/gateway';
-
-/** Key the benchmark's tenant uses. */
-export const BENCH_KEY = 'sk-bench-tenant-key-0001';
-/** Key the fake upstream expects. */
-export const UPSTREAM_KEY = 'sk-upstream-key-0001';
+import { benchGatewayConfig, UPSTREAM_KEY, UPSTREAM_KEY_ENV } from './workload';
 
 async function main(): Promise<void> {
   const [role, upstreamUrl] = process.argv.slice(2);
@@ -29,31 +24,9 @@ async function main(): Promise<void> {
     return;
   }
   if (role === 'gateway' && upstreamUrl) {
-    const config = resolveConfig(
-      {
-        providers: {
-          llama: {
-            type: 'openai-compatible',
-            baseUrl: upstreamUrl,
-            apiKeyEnv: 'BENCH_UPSTREAM_KEY',
-          },
-        },
-        models: [
-          {
-            id: 'bench-model',
-            provider: 'llama',
-            providerModelId: 'bench-model',
-            capabilities: ['tools', 'streaming'],
-            pricing: { inputPer1M: 0.2, outputPer1M: 0.6 },
-          },
-        ],
-        tenants: [{ id: 'bench', apiKeys: [BENCH_KEY] }],
-      },
-      { BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
-      'bench'
-    );
+    const config = benchGatewayConfig(upstreamUrl);
     const gw = await startLocalGateway(config, {
-      env: { BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
+      env: { [UPSTREAM_KEY_ENV]: UPSTREAM_KEY },
       log: new MemoryLog(),
     });
     process.stdout.write(`READY ${gw.url}\n`);

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolveConfig } from '../lambdas/core/config/load';
 import type { HttpFetch } from '../lambdas/core/providers/http-client';
 import { createOpenAICompatibleAdapter } from '../lambdas/core/providers/openai-compatible/adapter';
 import {
@@ -15,6 +14,13 @@ import {
 import { composeLocal } from '../local/compose';
 import { toApiGatewayEvent } from '../local/server';
 import { MemoryLog } from '../test/helpers/gateway';
+import {
+  BENCH_KEY,
+  benchGatewayConfig,
+  benchRequestBody,
+  UPSTREAM_KEY,
+  UPSTREAM_KEY_ENV,
+} from './workload';
 
 /** CPU and wall time of one request through the router without sockets. */
 export interface InProcessBenchResult {
@@ -25,7 +31,8 @@ export interface InProcessBenchResult {
   readonly iterations: number;
 }
 
-const KEY = 'sk-bench-tenant-key-0001';
+// Never contacted: the adapter's fetch answers in memory.
+const UPSTREAM_BASE_URL = 'http://127.0.0.1:9/v1';
 
 const UPSTREAM_BODY = JSON.stringify({
   id: 'chatcmpl-bench',
@@ -83,58 +90,25 @@ class NullResponse extends EventEmitter {
 export async function benchInProcess(
   iterations = 20_000
 ): Promise<InProcessBenchResult> {
-  const config = resolveConfig(
-    {
-      providers: {
-        llama: {
-          type: 'openai-compatible',
-          baseUrl: 'http://127.0.0.1:9/v1',
-          apiKeyEnv: 'BENCH_KEY',
-        },
-      },
-      models: [
-        {
-          id: 'bench-model',
-          provider: 'llama',
-          providerModelId: 'bench-model',
-          capabilities: ['tools', 'streaming'],
-          pricing: { inputPer1M: 0.2, outputPer1M: 0.6 },
-        },
-      ],
-      tenants: [{ id: 'bench', apiKeys: [KEY] }],
-    },
-    { BENCH_KEY: 'x' },
-    'bench'
-  );
+  const config = benchGatewayConfig(UPSTREAM_BASE_URL);
   const adapters = new Map<string, ProviderAdapter>([
     [
       'llama',
       createOpenAICompatibleAdapter({
         id: 'llama',
-        baseUrl: 'http://127.0.0.1:9/v1',
-        credential: staticCredential('x'),
+        baseUrl: UPSTREAM_BASE_URL,
+        credential: staticCredential(UPSTREAM_KEY),
         fetch: cannedFetch,
       }),
     ],
   ]);
   const { app } = composeLocal(config, {
-    env: { BENCH_KEY: 'x' },
+    env: { [UPSTREAM_KEY_ENV]: UPSTREAM_KEY },
     log: new MemoryLog(),
     adapters,
   });
   const handler = createStreamingHandler(app, localAwsLambda);
-  const payload = JSON.stringify({
-    model: 'bench-model',
-    messages: [
-      { role: 'system', content: 'You are a concise assistant.' },
-      {
-        role: 'user',
-        content:
-          'Summarise the benefits of a multi-provider gateway in one line.',
-      },
-    ],
-    max_tokens: 64,
-  });
+  const payload = benchRequestBody(false);
   const req = {
     url: '/v1/chat/completions',
     method: 'POST',
@@ -143,7 +117,7 @@ export async function benchInProcess(
       host: '127.0.0.1:8787',
       'content-type': 'application/json',
       'content-length': String(payload.length),
-      authorization: `Bearer ${KEY}`,
+      authorization: `Bearer ${BENCH_KEY}`,
       connection: 'keep-alive',
     },
     socket: { remoteAddress: '127.0.0.1' },

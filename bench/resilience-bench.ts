@@ -12,8 +12,7 @@ import { resolveConfig } from '../lambdas/core/config/load';
 import { startLocalGateway } from '../local/gateway';
 import { startFakeOpenAI } from '../test/helpers/fakes/openai-fake';
 import { MemoryLog } from '../test/helpers/gateway';
-
-const KEY = 'sk-bench-tenant-key-0001';
+import { BENCH_KEY } from './workload';
 
 function post(
   agent: Agent,
@@ -35,7 +34,7 @@ function post(
         path: '/v1/chat/completions',
         method: 'POST',
         headers: {
-          authorization: `Bearer ${KEY}`,
+          authorization: `Bearer ${BENCH_KEY}`,
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
         },
@@ -88,7 +87,7 @@ async function setup(maxAgeMs: number) {
           expectedLatencyMs: 50,
         },
       ],
-      tenants: [{ id: 'bench', apiKeys: [KEY] }],
+      tenants: [{ id: 'bench', apiKeys: [BENCH_KEY] }],
       routing: { banditWeight: 0 },
       // Failovers must not open the breaker during the measurement.
       resilience: { breaker: { minimumRequests: 1_000_000 } },

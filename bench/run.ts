@@ -10,13 +10,13 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { buildRouterBundle } from '../scripts/build-router';
-import { BENCH_KEY, UPSTREAM_KEY } from './children';
 import { benchInProcess } from './inprocess-bench';
 import {
   benchFailoverLatency,
   benchKillSwitchPropagation,
 } from './resilience-bench';
 import { benchRoutingDecision } from './routing-bench';
+import { BENCH_KEY, benchRequestBody, UPSTREAM_KEY } from './workload';
 
 const ROOT = join(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -52,21 +52,6 @@ function startChild(
     );
   });
 }
-
-const body = (stream: boolean): string =>
-  JSON.stringify({
-    model: 'bench-model',
-    messages: [
-      { role: 'system', content: 'You are a concise assistant.' },
-      {
-        role: 'user',
-        content:
-          'Summarise the benefits of a multi-provider gateway in one line.',
-      },
-    ],
-    max_tokens: 64,
-    ...(stream ? { stream: true } : {}),
-  });
 
 /** One request; resolves with ns to the full body, or to the first content byte (ttft). */
 function once(
@@ -126,7 +111,7 @@ async function measure(
   ttft = false
 ): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const payload = body(stream);
+  const payload = benchRequestBody(stream);
   const samples: number[] = [];
   let left = n;
   await Promise.all(
@@ -227,7 +212,7 @@ async function throughput(
       'content-type': 'application/json',
       authorization: `Bearer ${t.key}`,
     },
-    body: body(false),
+    body: benchRequestBody(false),
   });
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(
