@@ -30,6 +30,24 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-bundle-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** Bundles `lines` as the Lambda is bundled, outside the repository; returns the .mjs path. */
+  const buildProbe = async (
+    name: string,
+    lines: readonly string[]
+  ): Promise<string> => {
+    const entry = join(dir, `${name}.ts`);
+    writeFileSync(entry, lines.join('\n'));
+    const outfile = join(dir, `${name}.mjs`);
+    await build({
+      ...ROUTER_BUNDLE_OPTIONS,
+      entryPoints: [entry],
+      outfile,
+      nodePaths: [join(ROOT, 'node_modules')],
+      logLevel: 'silent',
+    });
+    return outfile;
+  };
+
   it.each(['router', 'rotation', 'rollback'] as const)(
     '%s: refers to the left-out credential providers only through import()',
     async (name) => {
@@ -63,26 +81,14 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
     let probe: string;
 
     beforeAll(async () => {
-      const entry = join(dir, 'probe.ts');
-      writeFileSync(
-        entry,
-        [
-          "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-          "const client = new DynamoDBClient({ region: 'eu-central-1' });",
-          'client.config.credentials().then(',
-          "  (c) => { process.stdout.write('OK ' + c.accessKeyId); },",
-          "  (e) => { process.stdout.write('ERR ' + e.message); process.exitCode = 3; }",
-          ');',
-        ].join('\n')
-      );
-      probe = join(dir, 'probe.mjs');
-      await build({
-        ...ROUTER_BUNDLE_OPTIONS,
-        entryPoints: [entry],
-        outfile: probe,
-        nodePaths: [join(ROOT, 'node_modules')],
-        logLevel: 'silent',
-      });
+      probe = await buildProbe('credentials-probe', [
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        "const client = new DynamoDBClient({ region: 'eu-central-1' });",
+        'client.config.credentials().then(',
+        "  (c) => { process.stdout.write('OK ' + c.accessKeyId); },",
+        "  (e) => { process.stdout.write('ERR ' + e.message); process.exitCode = 3; }",
+        ');',
+      ]);
     });
 
     const run = (env: NodeJS.ProcessEnv) =>
@@ -122,33 +128,21 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
 
     beforeAll(async () => {
       fake = await startFakeBedrock();
-      const entry = join(dir, 'bedrock-probe.ts');
-      writeFileSync(
-        entry,
-        [
-          `import { createBedrockAdapter } from ${JSON.stringify(join(ROOT, 'lambdas/core/providers/bedrock/adapter'))};`,
-          `const model = ${JSON.stringify(bedrockModel())};`,
-          "const request = { model: model.id, messages: [{ role: 'user', content: 'Hello' }], stream: false };",
-          "const adapter = createBedrockAdapter({ id: model.provider, region: 'eu-central-1', endpoint: process.env.FAKE_URL });",
-          'const call = { signal: new AbortController().signal, requestId: "probe" };',
-          '(async () => {',
-          '  const r = await adapter.chat(request, model, call);',
-          '  let streamed = "";',
-          '  for await (const ev of adapter.chatStream({ ...request, stream: true }, model, call))',
-          '    if (ev.type === "text") streamed += ev.text;',
-          '  process.stdout.write(JSON.stringify({ content: r.content, streamed }));',
-          '  process.exit(0);',
-          "})().catch((e) => { process.stdout.write('ERR ' + e.message); process.exit(3); });",
-        ].join('\n')
-      );
-      probe = join(dir, 'bedrock-probe.mjs');
-      await build({
-        ...ROUTER_BUNDLE_OPTIONS,
-        entryPoints: [entry],
-        outfile: probe,
-        nodePaths: [join(ROOT, 'node_modules')],
-        logLevel: 'silent',
-      });
+      probe = await buildProbe('bedrock-probe', [
+        `import { createBedrockAdapter } from ${JSON.stringify(join(ROOT, 'lambdas/core/providers/bedrock/adapter'))};`,
+        `const model = ${JSON.stringify(bedrockModel())};`,
+        "const request = { model: model.id, messages: [{ role: 'user', content: 'Hello' }], stream: false };",
+        "const adapter = createBedrockAdapter({ id: model.provider, region: 'eu-central-1', endpoint: process.env.FAKE_URL });",
+        'const call = { signal: new AbortController().signal, requestId: "probe" };',
+        '(async () => {',
+        '  const r = await adapter.chat(request, model, call);',
+        '  let streamed = "";',
+        '  for await (const ev of adapter.chatStream({ ...request, stream: true }, model, call))',
+        '    if (ev.type === "text") streamed += ev.text;',
+        '  process.stdout.write(JSON.stringify({ content: r.content, streamed }));',
+        '  process.exit(0);',
+        "})().catch((e) => { process.stdout.write('ERR ' + e.message); process.exit(3); });",
+      ]);
     });
 
     afterAll(() => fake.close());
