@@ -30,6 +30,12 @@ export interface OpsStatus {
   readonly circuits?: unknown;
 }
 
+/** What an operator sends to set a kill switch: a value with a mandatory reason. */
+export type KillSwitchRequest = Omit<
+  KillSwitchValue,
+  'by' | 'updatedAt' | 'reason'
+> & { readonly reason: string };
+
 /** The operator actions the CLI performs, over HTTP or straight on AWS. */
 export interface OpsBackend {
   readonly describe: string;
@@ -37,12 +43,7 @@ export interface OpsBackend {
   getKillSwitch(scope: string): Promise<KillSwitchValue>;
   setKillSwitch(
     scope: string,
-    value: {
-      state: 'on' | 'off';
-      reason: string;
-      percent?: number;
-      until?: string;
-    }
+    value: KillSwitchRequest
   ): Promise<KillSwitchValue>;
   activateRouteSet(
     name: string,
@@ -160,12 +161,7 @@ export class HttpOpsBackend implements OpsBackend {
 
   public async setKillSwitch(
     scope: string,
-    value: {
-      state: 'on' | 'off';
-      reason: string;
-      percent?: number;
-      until?: string;
-    }
+    value: KillSwitchRequest
   ): Promise<KillSwitchValue> {
     return this.call('PUT', `/v1/admin/kill-switches/${scope}`, value);
   }
@@ -312,12 +308,7 @@ export class ControlPlaneOpsBackend implements OpsBackend {
 
   public setKillSwitch(
     scope: string,
-    value: {
-      state: 'on' | 'off';
-      reason: string;
-      percent?: number;
-      until?: string;
-    }
+    value: KillSwitchRequest
   ): Promise<KillSwitchValue> {
     return this.plane.setKillSwitch(scope, value, {
       who: this.who,
