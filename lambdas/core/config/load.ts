@@ -1,5 +1,19 @@
 import { createHash } from 'node:crypto';
 import type * as z from 'zod/mini';
+import { type BudgetSettings, resolveBudgetSettings } from '../budget/config';
+import { type CacheSettings, resolveCacheSettings } from '../cache/config';
+import {
+  type ExperimentsSettings,
+  resolveExperimentsSettings,
+} from '../experiments/config';
+import {
+  type GuardrailSettings,
+  resolveGuardrailSettings,
+} from '../guardrails/config';
+import {
+  type LearningSettings,
+  resolveLearningSettings,
+} from '../learning/config';
 import { resolveModelEntry } from '../registry/model-entry';
 import { formatIssues } from '../registry/schema';
 import {
@@ -53,6 +67,30 @@ interface ResolvedProviderOf<T extends ProviderType, S> {
   readonly reason?: string;
 }
 
+/** Spending caps of one scope, USD per period. */
+export interface BudgetCaps {
+  readonly dailyUsd?: number;
+  readonly monthlyUsd?: number;
+}
+
+/** Rate and token caps of one scope. */
+export interface LimitCaps {
+  readonly requestsPerMinute?: number;
+  readonly tokensPerDay?: number;
+  readonly maxTokensPerRequest?: number;
+}
+
+/** Caps of a team or user under a tenant. */
+export interface ScopeCaps {
+  readonly budgets: BudgetCaps;
+  readonly limits: LimitCaps;
+}
+
+/** A user under a tenant, optionally in a team. */
+export interface TenantUser extends ScopeCaps {
+  readonly team?: string;
+}
+
 /** A tenant after validation; keys only as SHA-256 hex. */
 export interface ResolvedTenant {
   readonly id: string;
@@ -60,15 +98,14 @@ export interface ResolvedTenant {
   readonly tier?: BudgetTier;
   /** Model ids (aliases resolved); undefined = all. */
   readonly allowedModels?: readonly string[];
-  readonly budgets: {
-    readonly dailyUsd?: number;
-    readonly monthlyUsd?: number;
-  };
-  readonly limits: {
-    readonly requestsPerMinute?: number;
-    readonly tokensPerDay?: number;
-    readonly maxTokensPerRequest?: number;
-  };
+  readonly budgets: BudgetCaps;
+  readonly limits: LimitCaps;
+  /** Teams by id (empty when none are configured). */
+  readonly teams?: Readonly<Record<string, ScopeCaps>>;
+  /** Known users by id (the request's `user` field). */
+  readonly users?: Readonly<Record<string, TenantUser>>;
+  /** Caps of any user not listed in `users`. */
+  readonly userDefaults?: ScopeCaps;
 }
 
 /** Routing defaults after resolution. */
@@ -117,6 +154,11 @@ export interface GatewayConfig {
     readonly maxBodyBytes: number;
     readonly keepAliveMs: number;
   };
+  readonly budgets: BudgetSettings;
+  readonly guardrails: GuardrailSettings;
+  readonly cache: CacheSettings;
+  readonly learning: LearningSettings;
+  readonly experiments: ExperimentsSettings;
 }
 
 /** Default credential env vars per family. */
@@ -315,6 +357,21 @@ export function resolveConfig(
         for (const m of matched) allowedModels!.push(m.id);
       });
     }
+    const teams: Record<string, ScopeCaps> = {};
+    for (const [id, caps] of Object.entries(t.teams ?? {}))
+      teams[id] = { budgets: caps.budgets ?? {}, limits: caps.limits ?? {} };
+    const users: Record<string, TenantUser> = {};
+    for (const [id, u] of Object.entries(t.users ?? {})) {
+      if (u.team !== undefined && !teams[u.team])
+        problems.push(
+          `tenants[${i}].users.${id}.team: unknown team ${JSON.stringify(u.team)} (known: ${Object.keys(teams).join(', ') || 'none'})`
+        );
+      users[id] = {
+        team: u.team,
+        budgets: u.budgets ?? {},
+        limits: u.limits ?? {},
+      };
+    }
     tenants.push({
       id: t.id,
       keyHashes,
@@ -322,6 +379,16 @@ export function resolveConfig(
       allowedModels,
       budgets: t.budgets ?? {},
       limits: t.limits ?? {},
+      teams,
+      users,
+      ...(t.userDefaults
+        ? {
+            userDefaults: {
+              budgets: t.userDefaults.budgets ?? {},
+              limits: t.userDefaults.limits ?? {},
+            },
+          }
+        : {}),
     });
   });
 
@@ -372,6 +439,11 @@ export function resolveConfig(
       maxBodyBytes: file.server?.maxBodyBytes ?? 1_048_576,
       keepAliveMs: file.server?.keepAliveMs ?? 15_000,
     },
+    budgets: resolveBudgetSettings(file.budgets),
+    guardrails: resolveGuardrailSettings(file.guardrails),
+    cache: resolveCacheSettings(file.cache),
+    learning: resolveLearningSettings(file.learning),
+    experiments: resolveExperimentsSettings(file.experiments),
   };
 }
 

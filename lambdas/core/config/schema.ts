@@ -1,5 +1,10 @@
 import * as z from 'zod/mini';
 import '../api/zod-locale';
+import { budgetSettingsSchema } from '../budget/config';
+import { cacheSettingsSchema } from '../cache/config';
+import { experimentsSettingsSchema } from '../experiments/config';
+import { guardrailSettingsSchema } from '../guardrails/config';
+import { learningSettingsSchema } from '../learning/config';
 
 /**
  * The gateway configuration file (`GATEWAY_CONFIG`). A public contract:
@@ -130,6 +135,41 @@ export const modelSchema = z.strictObject({
   autoRoute: z.optional(z.boolean()),
 });
 
+/** Spending caps of one scope (tenant, team or user), USD per period. */
+export const budgetCapsSchema = z.strictObject({
+  dailyUsd: z.optional(nonNeg),
+  monthlyUsd: z.optional(nonNeg),
+});
+
+/** Rate and token caps of one scope (tenant, team or user). */
+export const limitCapsSchema = z.strictObject({
+  requestsPerMinute: z.optional(posInt),
+  tokensPerDay: z.optional(posInt),
+  maxTokensPerRequest: z.optional(posInt),
+});
+
+/** Caps of a team or a user under a tenant. */
+export const scopeCapsSchema = z.strictObject({
+  budgets: z.optional(budgetCapsSchema),
+  limits: z.optional(limitCapsSchema),
+});
+
+/** A user under a tenant (the OpenAI `user` field), optionally in a team. */
+export const tenantUserSchema = z.strictObject({
+  /** Team id (a key of the tenant's `teams`). */
+  team: z.optional(nonEmpty),
+  budgets: z.optional(budgetCapsSchema),
+  limits: z.optional(limitCapsSchema),
+});
+
+const scopeIdSchema = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[A-Za-z0-9._:@-]+$/, 'may contain letters, digits and . _ : @ -')
+  );
+
 /** One tenant (client application or team). */
 export const tenantSchema = z
   .strictObject({
@@ -149,19 +189,14 @@ export const tenantSchema = z
     tier: z.optional(budgetTierSchema),
     /** Model ids (or aliases) this tenant may use; absent = all. */
     allowedModels: z.optional(z.array(nonEmpty)),
-    budgets: z.optional(
-      z.strictObject({
-        dailyUsd: z.optional(nonNeg),
-        monthlyUsd: z.optional(nonNeg),
-      })
-    ),
-    limits: z.optional(
-      z.strictObject({
-        requestsPerMinute: z.optional(posInt),
-        tokensPerDay: z.optional(posInt),
-        maxTokensPerRequest: z.optional(posInt),
-      })
-    ),
+    budgets: z.optional(budgetCapsSchema),
+    limits: z.optional(limitCapsSchema),
+    /** Teams under the tenant, each with its own caps. */
+    teams: z.optional(z.record(scopeIdSchema, scopeCapsSchema)),
+    /** Known users (the request's `user` field), each with its own caps and team. */
+    users: z.optional(z.record(scopeIdSchema, tenantUserSchema)),
+    /** Caps of any user not listed in `users` (absent: users are capped only by team and tenant). */
+    userDefaults: z.optional(scopeCapsSchema),
   })
   .check(
     z.refine(
@@ -264,6 +299,11 @@ export const gatewayConfigSchema = z.strictObject({
   resilience: z.optional(resilienceSchema),
   killSwitches: z.optional(killSwitchSeedSchema),
   server: z.optional(serverSchema),
+  budgets: z.optional(budgetSettingsSchema),
+  guardrails: z.optional(guardrailSettingsSchema),
+  cache: z.optional(cacheSettingsSchema),
+  learning: z.optional(learningSettingsSchema),
+  experiments: z.optional(experimentsSettingsSchema),
 });
 
 /** The configuration file as written (before defaults). */
