@@ -4,6 +4,7 @@ import { BETA_PLAN_SIZE, BetaSampler, writeBetaPlan } from './bandit';
 import { filterCandidates } from './candidates';
 import { contextKey } from './context-key';
 import { SLA_PENALTY } from './defaults';
+import { diversifiedFallbacks } from './fallback-order';
 import { normaliseWeights, type PolicyScore, scorePolicy } from './policy';
 import type {
   ExternalExclusion,
@@ -165,12 +166,11 @@ export function decide(
     };
   }
   const candidates = order.map((i) => scored[i]);
-  const fallbacks: ScoredCandidate[] = [];
-  const maxFallbacks = count(settings.maxFallbacks);
-  for (const i of order) {
-    if (fallbacks.length >= maxFallbacks) break;
-    if (i !== chosen) fallbacks.push(scored[i]);
-  }
+  const fallbacks = diversifiedFallbacks(
+    scored[chosen],
+    candidates,
+    count(settings.maxFallbacks)
+  );
   return {
     contextKey: key,
     chosen: scored[chosen],
