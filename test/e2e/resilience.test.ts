@@ -188,6 +188,51 @@ describe('E2E: resilience', () => {
     }
   }, 120_000);
 
+  it('serves >= 99.9% of 2,000 requests when every provider is faulty at once (60% / 30% 429 / 10%)', async () => {
+    // Prepare: correlated per-provider faults, as in a real multi-provider brownout
+    const rng = seededRng(11);
+    const fail =
+      (rate: number, fault: Partial<FakeBehavior>) =>
+      (): Partial<FakeBehavior> | undefined =>
+        rng() < rate ? fault : undefined;
+    bedrock.setBehavior({
+      faultPlan: fail(0.6, { errorStatus: 503, errorCount: undefined }),
+    });
+    gemini.setBehavior({
+      faultPlan: fail(0.3, {
+        errorStatus: 429,
+        errorCount: undefined,
+        retryAfterSeconds: 1,
+      }),
+    });
+    llama.setBehavior({
+      faultPlan: fail(0.1, { errorStatus: 500, errorCount: undefined }),
+    });
+    const gw = await startTestGateway(
+      // The default chain length (3 fallbacks) and circuit settings.
+      poolConfig(bedrock.url, gemini.url, llama.url, { routing: {} }),
+      { env }
+    );
+    try {
+      // Act: 2,000 requests, half streamed, 25 at a time
+      const total = 2000;
+      let next = 0;
+      let ok = 0;
+      await Promise.all(
+        Array.from({ length: 25 }, async () => {
+          while (next < total) {
+            const i = next++;
+            if (await chatOnce(gw, i % 2 === 0, `mixed ${i}`)) ok++;
+          }
+        })
+      );
+      // Assess
+      expect(ok / total).toBeGreaterThanOrEqual(0.999);
+    } finally {
+      await gw.close();
+    }
+  }, 120_000);
+
   it('a killed provider gets zero requests once the propagation bound has passed', async () => {
     // Prepare: the router reads kill switches with maxAge 300 ms; an operator writes through another store
     const backing = createKillSwitchBacking({});
