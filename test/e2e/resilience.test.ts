@@ -233,6 +233,64 @@ describe('E2E: resilience', () => {
     }
   }, 120_000);
 
+  it('spends the last retry on the healthiest tried provider, not on the last one tried', async () => {
+    // Prepare: o (OpenAI-compatible) ranks first, b (Bedrock) is its only fallback
+    const config: GatewayConfigFile = {
+      providers: {
+        bedrock: { region: 'eu-central-1', endpoint: bedrock.url },
+        'openai-compatible': { baseUrl: llama.url, apiKeyEnv: 'LLAMA_API_KEY' },
+      },
+      models: [
+        {
+          id: 'o',
+          provider: 'openai-compatible',
+          providerModelId: 'model-o',
+          aliases: ['pair'],
+          quality: 1,
+          expectedLatencyMs: 1,
+        },
+        {
+          id: 'b',
+          provider: 'bedrock',
+          providerModelId: 'eu.model-b',
+          aliases: ['pair'],
+          quality: 0.1,
+          expectedLatencyMs: 100,
+        },
+      ],
+      tenants: [{ id: 'test', apiKeys: [TEST_KEY] }],
+      routing: { banditWeight: 0, maxFallbacks: 1 },
+    };
+    const gw = await startTestGateway(config, { env });
+    try {
+      // o builds a clean record in the breakers' window
+      for (let i = 0; i < 5; i++)
+        expect(await chatOnce(gw, false, `warm ${i}`, 'pair')).toBe(true);
+      // Act: one 503 from each, so the retry decides who gets the last attempt
+      llama.setBehavior({ errorStatus: 503, errorCount: 1 });
+      bedrock.setBehavior({ errorStatus: 503, errorCount: 1 });
+      const before = bedrock.requests.length;
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_KEY}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          model: 'pair',
+          messages: [{ role: 'user', content: 'last try' }],
+        }),
+      });
+      // Assess: served by o on the retry; b was tried once, not retried
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-gateway-model')).toBe('o');
+      expect(res.headers.get('x-gateway-attempts')).toBe('3');
+      expect(bedrock.requests.length - before).toBe(1);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('a killed provider gets zero requests once the propagation bound has passed', async () => {
     // Prepare: the router reads kill switches with maxAge 300 ms; an operator writes through another store
     const backing = createKillSwitchBacking({});

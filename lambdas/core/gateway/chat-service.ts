@@ -15,6 +15,7 @@ import {
   planNextStep,
   type RetryBudget,
 } from '../resilience';
+import { bestRetryTarget } from '../resilience/retry-target';
 import type { ModelConfig } from '../types';
 import { AfterFirstTokenError, AttemptRunner } from './attempt-runner';
 import type { ChatCall } from './chat-call';
@@ -122,6 +123,7 @@ export class ChatService {
     let lastError: ProviderError | undefined;
     let refused: GateRefusal | undefined;
     let attemptNo = 0;
+    const tried: number[] = [];
     try {
       for (let i = 0, retries = 0; i < attempts.length; ) {
         const candidate = attempts[i]!;
@@ -143,6 +145,7 @@ export class ChatService {
           continue;
         }
         attemptNo++;
+        tried.push(i);
         const hasNext = i + 1 < attempts.length;
         const scope = attemptSignal(
           sink.signal,
@@ -218,8 +221,21 @@ export class ChatService {
           }
           if (step.action === 'retry-same') {
             retries++;
+            // Spend the last attempt where it is most likely to succeed:
+            // the tried model whose provider has fared best lately.
+            const target =
+              tried[
+                bestRetryTarget(
+                  tried.map((t) => attempts[t]!.model),
+                  this.deps.gate.breakers.snapshot()
+                )
+              ]!;
+            if (target !== i) {
+              attempts.push(attempts[target]!);
+              i = attempts.length - 1;
+            }
             this.deps.metrics.event('RetrySameCandidate', 1, {
-              Provider: model.provider,
+              Provider: attempts[i]!.model.provider,
             });
             if (!(await sleep(step.delayMs, sink.signal))) {
               this.record.clientGone(call, started, model);
