@@ -20,6 +20,9 @@ export function bedrockCredentials(
     externalId: settings.externalId,
     sessionName: settings.sessionName,
     region:
-      env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? settings.region ?? 'us-east-1',
+      env.AWS_REGION ??
+      env.AWS_DEFAULT_REGION ??
+      settings.region ??
+      'us-east-1',
   });
 }
