@@ -326,6 +326,51 @@ describe('Response cache through the router (local host)', () => {
     });
   });
 
+  describe('tool calls (echo model)', () => {
+    it('stores a streamed tool call and answers the same request non-streamed from it', async () => {
+      // Prepare: the echo adapter streams a tool call when tools are given
+      const echo = await startTestGateway(echoConfig());
+      try {
+        const body = ask('Paris', {
+          tools: [
+            {
+              type: 'function',
+              function: {
+                name: 'get_weather',
+                parameters: { type: 'object', properties: {} },
+              },
+            },
+          ],
+        });
+
+        // Act
+        const live = await call(echo, '/v1/chat/completions', {
+          body: { ...body, stream: true },
+        });
+        await live.text();
+        const hit = await call(echo, '/v1/chat/completions', { body });
+        const answer = await json(hit);
+
+        // Assess
+        expect(live.headers.get('x-gateway-cache')).toBe('miss');
+        expect(hit.headers.get('x-gateway-cache')).toBe('hit');
+        expect(answer.choices[0].finish_reason).toBe('tool_calls');
+        expect(answer.choices[0].message.tool_calls).toEqual([
+          {
+            id: 'call_echo_0',
+            type: 'function',
+            function: {
+              name: 'get_weather',
+              arguments: JSON.stringify({ input: 'Paris' }),
+            },
+          },
+        ]);
+      } finally {
+        await echo.close();
+      }
+    });
+  });
+
   describe('tenants', () => {
     it('never serves one tenant the entry of another for an identical request', async () => {
       // Arrange
