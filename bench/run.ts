@@ -9,6 +9,7 @@ import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { benchCacheHit } from './cache-bench';
 import { benchColdStart } from './cold-start';
 import { benchInProcess } from './inprocess-bench';
 import {
@@ -272,6 +273,7 @@ async function main(): Promise<void> {
     const failover = await benchFailoverLatency(QUICK ? 100 : 300);
     const propagation = await benchKillSwitchPropagation(5000);
     const inProcess = await benchInProcess(QUICK ? 5_000 : 20_000);
+    const cache = await benchCacheHit(QUICK ? 1_000 : 5_000);
     const routing = benchRoutingDecision({
       iterations: QUICK ? 20_000 : 100_000,
       candidates: 10,
@@ -296,6 +298,10 @@ async function main(): Promise<void> {
       in_process_per_request_us: {
         ...inProcess,
         note: 'one request through the router with the upstream call answered in memory: no sockets, no scheduler; the stable figure of the gateway logic',
+      },
+      cache_in_process_us: {
+        ...cache,
+        note: 'per request in process, upstream answered in memory: hit = lookup + replay (no provider call); miss = lookup + provider + capture + store; bypass = non-deterministic request',
       },
       routing_decision_us: routing,
       failover_before_first_token: failover,
@@ -393,6 +399,12 @@ async function main(): Promise<void> {
         'in-process CPU per request (us)',
         inProcess.cpuUs.toFixed(1),
         `wall ${inProcess.wallUs.toFixed(1)}, no sockets`,
+        '',
+      ],
+      [
+        'cache hit / miss p50, in process (us)',
+        `${cache.hit.p50Us}/${cache.miss.p50Us}`,
+        `bypass ${cache.bypass.p50Us}; hit p99 ${cache.hit.p99Us}`,
         '',
       ],
       [

@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { bedrockInvokeResources } from './config/bedrock-arns';
+import { grantProviderAccounts } from './config/provider-account-grants';
 import { GatewayExperiments } from './constructs/gateway-experiments';
 import {
   GatewayFunction,
@@ -184,6 +185,8 @@ export class OrchestrationStack extends Stack {
         ? 'Foundation models in EU regions and eu.* cross-region inference profiles only; the model list lives in the runtime registry, and IAM checks the destination-region model of each profile call'
         : 'Foundation models of the deployment geography and inference profiles of the deployment region only; the model list lives in the runtime registry, and IAM checks the destination-region model of each profile call',
     });
+    // Cross-account Bedrock: sts:AssumeRole on exactly the configured roles.
+    grantProviderAccounts(this.router, props.routerConfigJson);
     this.router.addToPolicy({
       sid: 'ApplyGuardrails',
       actions: ['bedrock:ApplyGuardrail'],

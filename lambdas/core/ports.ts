@@ -53,6 +53,8 @@ export interface RequestOutcome {
   readonly fallbacks: number;
   /** Error code when the request failed. */
   readonly errorCode?: string;
+  /** Served from the response cache (latency counts as CachedLatency). */
+  readonly cached?: boolean;
 }
 
 /** One provider attempt's outcome. */

@@ -5,6 +5,11 @@ import { badRequest, GatewayError, toGatewayError } from '../core/api/errors';
 import type { ResolvedProvider, ResolvedTenant } from '../core/config/load';
 import type { ControlPlane } from '../core/control/control-plane';
 import {
+  type CacheStage,
+  serveWithCache,
+  tagCacheStatus,
+} from '../core/gateway/cache-stage';
+import {
   ChatService,
   type ChatServiceDeps,
 } from '../core/gateway/chat-service';
@@ -34,6 +39,8 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   /** Operator actions behind `/v1/admin/*` (absent: admin routes answer 404). */
   readonly control?: ControlPlane;
   readonly adminAuth: AdminAuth;
+  /** Response cache in front of the chat service (absent: every answer is a bypass). */
+  readonly responseCache?: CacheStage;
 }
 
 /** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
@@ -138,7 +145,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     }
   };
 
-  return async (event, sink) => {
+  return async (event, rawSink) => {
+    let sink = rawSink;
     const headers = lowerHeaders(event);
     const incomingId = headers['x-request-id'];
     const requestId =
@@ -153,12 +161,18 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
       switch (path) {
         case '/v1/chat/completions': {
           requireMethod(method, 'POST');
+          // Every chat answer, errors included, says hit | miss | bypass.
+          sink = tagCacheStatus(rawSink);
           const tenant = await authenticate(headers);
           const request = parseChatRequest(readJson(event));
           const { plan, blocked } = await planner.plan(request, tenant);
           if (blocked) throw killSwitchError(blocked);
           if (!plan.decision.chosen) throw noCandidateError(plan.decision);
-          await chat.handle({ request, tenant, requestId, sink, plan });
+          const directive = headers['x-gateway-cache'];
+          const call = { request, tenant, requestId, plan, directive, sink };
+          await serveWithCache(deps.responseCache, call, (s) =>
+            chat.handle({ request, tenant, requestId, sink: s, plan })
+          );
           return;
         }
         case '/v1/route': {
@@ -190,7 +204,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
               deps.catalog.list(),
               deps.latency,
               deps.bandit,
-              deps.gate
+              deps.gate,
+              deps.responseCache
             ),
             idHeader
           );

@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
+import { DynamoResponseCacheStore } from '../core/adapters/aws/dynamo-response-cache';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
 import {
@@ -147,5 +148,11 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
       : new StaticTenantDirectory(config.tenants),
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     adminAuth: { mode: 'iam' },
+    cacheStore: env.CACHE_TABLE
+      ? new DynamoResponseCacheStore({
+          tableName: env.CACHE_TABLE,
+          client: doc,
+        })
+      : undefined,
   });
 }

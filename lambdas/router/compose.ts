@@ -1,9 +1,11 @@
 import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
 import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
 import type { AuditLog } from '../core/audit/types';
+import type { ResponseCacheStore } from '../core/cache/types';
 import type { GatewayConfig } from '../core/config/load';
 import { ControlPlane } from '../core/control/control-plane';
 import { modelEntryParser } from '../core/control/model-entry';
+import { createCacheStage } from '../core/gateway/cache-stage';
 import type { ModelCatalog } from '../core/gateway/plan';
 import type { KillSwitchStore } from '../core/kill-switches/types';
 import { validateScope } from '../core/kill-switches/value';
@@ -52,6 +54,8 @@ export interface RouterParts {
   readonly bandit?: BanditStore;
   readonly rng?: Rng;
   readonly now?: () => number;
+  /** Shared response cache behind the LRU (DynamoDB on AWS). @default - LRU only */
+  readonly cacheStore?: ResponseCacheStore;
 }
 
 /**
@@ -130,6 +134,12 @@ export function composeRouter(parts: RouterParts): {
     adminAuth: parts.adminAuth,
     control,
     now,
+    responseCache: createCacheStage(config.cache, {
+      store: parts.cacheStore,
+      metrics,
+      log,
+      now,
+    }),
   };
   return { app: createRouterApp(deps), deps };
 }

@@ -48,6 +48,36 @@ export const bedrockProviderSchema = z.strictObject({
   timeoutMs: z.optional(posInt),
   enabled: z.optional(z.boolean()),
   limits: z.optional(providerLimitsSchema),
+  /** Role in the account that owns the models, assumed through STS (cross-account Bedrock). */
+  roleArn: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+          'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)'
+        )
+      )
+  ),
+  /** `sts:ExternalId` the role's trust policy requires. */
+  externalId: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[\w+=,.@:/-]{2,1224}$/,
+          'must be 2-1224 characters of \\w+=,.@:/-'
+        )
+      )
+  ),
+  /** STS session name (the target account's CloudTrail shows it). */
+  sessionName: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(/^[\w+=,.@-]{2,64}$/, 'must be 2-64 characters of \\w+=,.@-')
+      )
+  ),
 });
 
 /** Google Gemini provider instance (Generative Language API or Vertex AI). */

@@ -128,7 +128,9 @@ export function statsJson(
   models: readonly ModelConfig[],
   latency: LatencyTracker,
   bandit: BanditStore,
-  gate: CandidateGate
+  gate: CandidateGate,
+  /** Response cache counters of this instance (hit rate); null when off. */
+  cache?: { stats(): Record<string, number | null> }
 ): Record<string, unknown> {
   return {
     object: 'stats',
@@ -144,6 +146,7 @@ export function statsJson(
           : Math.round(latency.estimate(m.id)!),
     })),
     bandit: bandit.snapshot(),
+    cache: cache?.stats() ?? null,
   };
 }
 

@@ -2,6 +2,7 @@ import type { ResolvedProvider } from '../config/load';
 import type { ExternalExclusion } from '../routing/types';
 import type { ModelConfig } from '../types';
 import { createBedrockAdapter } from './bedrock';
+import { bedrockCredentials } from './bedrock/provider-account';
 import { createEchoAdapter } from './echo';
 import { createGeminiAdapter } from './gemini';
 import { createOpenAICompatibleAdapter } from './openai-compatible';
@@ -41,21 +42,24 @@ export function createAdapters(
   for (const p of providers) {
     if (!p.live) continue;
     switch (p.type) {
-      case 'bedrock':
+      case 'bedrock': {
+        const region =
+          p.settings.region ??
+          env.AWS_REGION ??
+          env.AWS_DEFAULT_REGION ??
+          'us-east-1';
         adapters.set(
           p.id,
           createBedrockAdapter({
             id: p.id,
-            region:
-              p.settings.region ??
-              env.AWS_REGION ??
-              env.AWS_DEFAULT_REGION ??
-              'us-east-1',
+            region,
             endpoint: p.settings.endpoint,
             timeoutMs: p.settings.timeoutMs,
+            credentials: bedrockCredentials(p.id, p.settings, env),
           })
         );
         break;
+      }
       case 'gemini':
         adapters.set(
           p.id,

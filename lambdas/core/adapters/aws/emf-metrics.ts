@@ -33,7 +33,11 @@ export class EmfMetrics implements GatewayMetrics {
     m.addDimensions({ Provider: o.provider ?? 'none', Model: model });
     m.addMetric('Requests', MetricUnit.Count, 1);
     if (o.status < 400)
-      m.addMetric('Latency', MetricUnit.Milliseconds, o.latencyMs);
+      m.addMetric(
+        o.cached ? 'CachedLatency' : 'Latency',
+        MetricUnit.Milliseconds,
+        o.latencyMs
+      );
     if (o.ttftMs !== undefined)
       m.addMetric('TimeToFirstToken', MetricUnit.Milliseconds, o.ttftMs);
     m.addMetric('Errors', MetricUnit.Count, o.status >= 500 ? 1 : 0);

@@ -6,6 +6,7 @@ import {
   type ConverseStreamCommandInput,
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import {
   estimatePromptTokens,
   estimateTextTokens,
@@ -42,6 +43,11 @@ export interface BedrockAdapterOptions {
    * @default - none
    */
   readonly timeoutMs?: number;
+  /**
+   * Credentials of the client (cross-account: `assumeRoleCredentials`).
+   * @default - the default credential chain (the router's own role)
+   */
+  readonly credentials?: AwsCredentialIdentityProvider;
 }
 
 /**
@@ -49,10 +55,14 @@ export interface BedrockAdapterOptions {
  * wrap it (e.g. `tracer.captureAWSv3Client`) and hand it back via `client`.
  */
 export function createBedrockClient(
-  options: Pick<BedrockAdapterOptions, 'region' | 'endpoint' | 'timeoutMs'>
+  options: Pick<
+    BedrockAdapterOptions,
+    'region' | 'endpoint' | 'timeoutMs' | 'credentials'
+  >
 ): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
     region: options.region,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     // Without an explicit endpoint the SDK itself honours
     // AWS_ENDPOINT_URL_BEDROCK_RUNTIME (then AWS_ENDPOINT_URL), so the
     // adapter must not default `endpoint` to anything.
