@@ -14,6 +14,7 @@ import {
   routeDecisionJson,
   statsJson,
 } from '../core/gateway/endpoints';
+import { guardInput } from '../core/gateway/input-guard';
 import { noCandidateError } from '../core/gateway/plan';
 import {
   killSwitchError,
@@ -21,6 +22,7 @@ import {
   RequestPlanner,
 } from '../core/gateway/planner';
 import { JSON_HEADERS, type ResponseSink } from '../core/gateway/sink';
+import type { GuardrailService } from '../core/guardrails/service';
 import type { TenantDirectory } from '../core/tenants/directory';
 import { type AdminAuth, authenticateAdmin, handleAdmin } from './admin';
 
@@ -34,6 +36,8 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   /** Operator actions behind `/v1/admin/*` (absent: admin routes answer 404). */
   readonly control?: ControlPlane;
   readonly adminAuth: AdminAuth;
+  /** Guardrail profiles per domain (input stage before routing). @default - none */
+  readonly guardrails?: GuardrailService;
 }
 
 /** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
@@ -154,7 +158,11 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         case '/v1/chat/completions': {
           requireMethod(method, 'POST');
           const tenant = await authenticate(headers);
-          const request = parseChatRequest(readJson(event));
+          const request = await guardInput(
+            parseChatRequest(readJson(event)),
+            deps,
+            sink.signal
+          );
           const { plan, blocked } = await planner.plan(request, tenant);
           if (blocked) throw killSwitchError(blocked);
           if (!plan.decision.chosen) throw noCandidateError(plan.decision);

@@ -5,6 +5,9 @@ import type { GatewayConfig } from '../core/config/load';
 import { ControlPlane } from '../core/control/control-plane';
 import { modelEntryParser } from '../core/control/model-entry';
 import type { ModelCatalog } from '../core/gateway/plan';
+import { OutputGuard } from '../core/guardrails/output-filter';
+import { GuardrailService } from '../core/guardrails/service';
+import type { Guardrail } from '../core/guardrails/types';
 import type { KillSwitchStore } from '../core/kill-switches/types';
 import { validateScope } from '../core/kill-switches/value';
 import type {
@@ -52,6 +55,8 @@ export interface RouterParts {
   readonly bandit?: BanditStore;
   readonly rng?: Rng;
   readonly now?: () => number;
+  /** Managed guardrail (Bedrock ApplyGuardrail); local rules only when absent. */
+  readonly guardrail?: Guardrail;
 }
 
 /**
@@ -97,6 +102,13 @@ export function composeRouter(parts: RouterParts): {
       if (what === 'kill-switches') metrics.event('KillSwitchChanged');
     },
   });
+  const guardrails = new GuardrailService({
+    settings: config.guardrails,
+    remote: parts.guardrail,
+    metrics,
+    log,
+    now,
+  });
   const deps: RouterDeps = {
     catalog: parts.catalog,
     routing: config.routing,
@@ -130,6 +142,8 @@ export function composeRouter(parts: RouterParts): {
     adminAuth: parts.adminAuth,
     control,
     now,
+    guardrails,
+    outputGuard: new OutputGuard(guardrails),
   };
   return { app: createRouterApp(deps), deps };
 }

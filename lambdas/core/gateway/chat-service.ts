@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chatCompletionJson } from '../api/chat-response';
 import { GatewayError, toGatewayError } from '../api/errors';
 import type { ResolvedTenant } from '../config/load';
+import type { OutputGuard } from '../guardrails/output-filter';
 import type {
   BanditStore,
   DecisionLog,
@@ -58,6 +59,8 @@ export interface ChatServiceDeps {
   readonly now?: () => number;
   /** Random source (backoff jitter). */
   readonly rng: () => number;
+  /** Output guardrail (final text; windowed over streams). @default - none */
+  readonly outputGuard?: OutputGuard;
 }
 
 /** Per-request identity passed down from the handler. */
@@ -271,10 +274,13 @@ export class ChatService {
     started: number,
     attemptStart: number
   ): Promise<Served> {
-    const result = await this.adapterFor(model).chat(call.request, model, {
+    const raw = await this.adapterFor(model).chat(call.request, model, {
       signal: scope.signal,
       requestId: call.requestId,
     });
+    const result = this.deps.outputGuard
+      ? await this.deps.outputGuard.complete(raw, call.request, model)
+      : raw;
     const latencyMs = this.now() - attemptStart;
     const cost = costUsd(result.usage, model.pricing);
     const body = JSON.stringify(
@@ -308,14 +314,15 @@ export class ChatService {
     out.beginAttempt(model, attempt);
     let ttftMs: number | undefined;
     try {
-      for await (const ev of this.adapterFor(model).chatStream(
+      const upstream = this.adapterFor(model).chatStream(call.request, model, {
+        signal: scope.signal,
+        requestId: call.requestId,
+      });
+      for await (const ev of this.deps.outputGuard?.stream(
+        upstream,
         call.request,
-        model,
-        {
-          signal: scope.signal,
-          requestId: call.requestId,
-        }
-      )) {
+        model
+      ) ?? upstream) {
         if (ev.type === 'text' || ev.type === 'tool_call') {
           if (ttftMs === undefined) {
             ttftMs = this.now() - attemptStart;
