@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BedrockGuardrail } from '../core/adapters/aws/bedrock-guardrail';
 import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
@@ -147,5 +148,12 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
       : new StaticTenantDirectory(config.tenants),
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     adminAuth: { mode: 'iam' },
+    guardrail: env.GUARDRAIL_PARAM_PREFIX
+      ? new BedrockGuardrail({
+          parameterPrefix: env.GUARDRAIL_PARAM_PREFIX,
+          settings: config.guardrails,
+          awsSdkV3Client: ssm,
+        })
+      : undefined,
   });
 }

@@ -91,9 +91,10 @@ const DETECTORS: readonly Detector[] = [
   [
     // International (+49 ...), trunk-prefixed (0151 ...) or bracketed area
     // codes, or the US 3-3-4 shape; 8-15 digits. Bare digit runs (order
-    // numbers, dates) are not phones.
+    // numbers, dates) and the tail of a longer code (an IBAN that failed
+    // its checksum) are not phones.
     'phone',
-    /(?<![\w+])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\(\d{2,4}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,4}){1,3}|0\d{2,4}[ /.-]?\d{3,4}(?:[ .-]?\d{2,4}){0,3}|\d{3}[ .-]\d{3}[ .-]\d{4})(?!\w)/g,
+    /(?<![\w+]|\d[ .-])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\(\d{2,4}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,4}){1,3}|0\d{2,4}[ /.-]?\d{3,4}(?:[ .-]?\d{2,4}){0,3}|\d{3}[ .-]\d{3}[ .-]\d{4})(?!\w)/g,
     (m) => {
       const n = m.replace(/\D/g, '').length;
       return n >= 8 && n <= 15;
