@@ -70,6 +70,7 @@ describe('Class: BedrockGuardrail', () => {
         guardrailIdentifier: 'gr-legal',
         guardrailVersion: '7',
         source: 'INPUT',
+        outputScope: 'FULL',
         content: [
           { text: { text: 'question' } },
           { text: { text: 'retrieved page' } },
@@ -327,6 +328,7 @@ describe('Class: BedrockGuardrail', () => {
       expect(seen[0]!.body).toEqual({
         source: 'INPUT',
         content: [{ text: { text: 'fine' } }],
+        outputScope: 'FULL',
       });
     });
   });

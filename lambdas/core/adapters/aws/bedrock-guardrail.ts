@@ -195,6 +195,9 @@ export class BedrockGuardrail implements Guardrail {
           guardrailVersion: ref.version,
           source: request.stage === 'input' ? 'INPUT' : 'OUTPUT',
           content: texts.map((text) => ({ text: { text } })),
+          // Every block's text back, not only the intervened ones: keeps
+          // outputs aligned with the inputs for anonymization.
+          outputScope: 'FULL',
         }),
         { abortSignal: request.signal }
       );
