@@ -11,6 +11,7 @@ import {
 } from '../lambdas/core/adapters/local/memory-registry';
 import { PrometheusMetrics } from '../lambdas/core/adapters/local/prometheus-metrics';
 import type { GatewayConfig } from '../lambdas/core/config/load';
+import type { Guardrail } from '../lambdas/core/guardrails/types';
 import type { KillSwitchStore } from '../lambdas/core/kill-switches/types';
 import type { GatewayMetrics, Log } from '../lambdas/core/ports';
 import {
@@ -41,6 +42,8 @@ export interface LocalComposeOptions {
   readonly killSwitches?: KillSwitchStore;
   /** Clock (tests). */
   readonly now?: () => number;
+  /** A managed guardrail behind the local rules (tests: a failing one). */
+  readonly guardrail?: Guardrail;
 }
 
 /**
@@ -102,5 +105,6 @@ export function composeLocal(
     adminAuth: { mode: 'key', key: env.GATEWAY_ADMIN_KEY || undefined },
     rng: options.rng,
     now,
+    guardrail: options.guardrail,
   });
 }

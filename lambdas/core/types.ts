@@ -120,6 +120,18 @@ export interface ChatRequest {
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly routing: RoutingHints;
+  /** Set by the input guardrail stage: the profile's provider-side settings. */
+  readonly guardrail?: RequestGuardrail;
+}
+
+/** What the input guardrail stage hands the providers and the output filter. */
+export interface RequestGuardrail {
+  /** Request domain (selects the guardrail profile). */
+  readonly domain: string;
+  /** Gemini safetySettings (HARM_CATEGORY_* -> threshold). */
+  readonly safetySettings?: Readonly<Record<string, string>>;
+  /** System prelude for Meta/Llama models. */
+  readonly systemPrelude?: string;
 }
 
 /** Token usage of one completion. */

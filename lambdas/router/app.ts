@@ -19,6 +19,7 @@ import {
   routeDecisionJson,
   statsJson,
 } from '../core/gateway/endpoints';
+import { guardInput } from '../core/gateway/input-guard';
 import { noCandidateError } from '../core/gateway/plan';
 import {
   killSwitchError,
@@ -26,6 +27,7 @@ import {
   RequestPlanner,
 } from '../core/gateway/planner';
 import { JSON_HEADERS, type ResponseSink } from '../core/gateway/sink';
+import type { GuardrailService } from '../core/guardrails/service';
 import type { TenantDirectory } from '../core/tenants/directory';
 import { type AdminAuth, authenticateAdmin, handleAdmin } from './admin';
 
@@ -41,6 +43,8 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   readonly adminAuth: AdminAuth;
   /** Response cache in front of the chat service (absent: every answer is a bypass). */
   readonly responseCache?: CacheStage;
+  /** Guardrail profiles per domain (input stage before routing). @default - none */
+  readonly guardrails?: GuardrailService;
 }
 
 /** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
@@ -164,7 +168,11 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           // Every chat answer, errors included, says hit | miss | bypass.
           sink = tagCacheStatus(rawSink);
           const tenant = await authenticate(headers);
-          const request = parseChatRequest(readJson(event));
+          const request = await guardInput(
+            parseChatRequest(readJson(event)),
+            deps,
+            sink.signal
+          );
           const { plan, blocked } = await planner.plan(request, tenant);
           if (blocked) throw killSwitchError(blocked);
           if (!plan.decision.chosen) throw noCandidateError(plan.decision);

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BedrockGuardrail } from '../core/adapters/aws/bedrock-guardrail';
 import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
@@ -152,6 +153,13 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
       ? new DynamoResponseCacheStore({
           tableName: env.CACHE_TABLE,
           client: doc,
+        })
+      : undefined,
+    guardrail: env.GUARDRAIL_PARAM_PREFIX
+      ? new BedrockGuardrail({
+          parameterPrefix: env.GUARDRAIL_PARAM_PREFIX,
+          settings: config.guardrails,
+          awsSdkV3Client: ssm,
         })
       : undefined,
   });

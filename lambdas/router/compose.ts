@@ -7,6 +7,9 @@ import { ControlPlane } from '../core/control/control-plane';
 import { modelEntryParser } from '../core/control/model-entry';
 import { createCacheStage } from '../core/gateway/cache-stage';
 import type { ModelCatalog } from '../core/gateway/plan';
+import { OutputGuard } from '../core/guardrails/output-filter';
+import { GuardrailService } from '../core/guardrails/service';
+import type { Guardrail } from '../core/guardrails/types';
 import type { KillSwitchStore } from '../core/kill-switches/types';
 import { validateScope } from '../core/kill-switches/value';
 import type {
@@ -56,6 +59,8 @@ export interface RouterParts {
   readonly now?: () => number;
   /** Shared response cache behind the LRU (DynamoDB on AWS). @default - LRU only */
   readonly cacheStore?: ResponseCacheStore;
+  /** Managed guardrail (Bedrock ApplyGuardrail); local rules only when absent. */
+  readonly guardrail?: Guardrail;
 }
 
 /**
@@ -101,6 +106,13 @@ export function composeRouter(parts: RouterParts): {
       if (what === 'kill-switches') metrics.event('KillSwitchChanged');
     },
   });
+  const guardrails = new GuardrailService({
+    settings: config.guardrails,
+    remote: parts.guardrail,
+    metrics,
+    log,
+    now,
+  });
   const deps: RouterDeps = {
     catalog: parts.catalog,
     routing: config.routing,
@@ -140,6 +152,8 @@ export function composeRouter(parts: RouterParts): {
       log,
       now,
     }),
+    guardrails,
+    outputGuard: new OutputGuard(guardrails),
   };
   return { app: createRouterApp(deps), deps };
 }

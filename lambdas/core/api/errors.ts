@@ -110,8 +110,13 @@ export function fromProviderError(err: ProviderError): GatewayError {
         400,
         'invalid_request_error',
         'content_filter',
-        `provider ${provider} blocked the content with its safety filter`,
-        { provider, cause: err }
+        `provider ${provider} blocked the content with its safety filter: category provider_safety`,
+        {
+          provider,
+          cause: err,
+          // Same header as the gateway's own guardrail refusals.
+          headers: { 'x-gateway-guardrail-category': 'provider_safety' },
+        }
       );
     case 'throttled': {
       const seconds = Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000));

@@ -1,5 +1,6 @@
 import { chatCompletionJson } from '../api/chat-response';
 import { GatewayError } from '../api/errors';
+import type { OutputGuard } from '../guardrails/output-filter';
 import type { Log } from '../ports';
 import {
   isAbortError,
@@ -22,6 +23,8 @@ export interface AttemptRunnerDeps {
   /** Longest silence tolerated between stream events after the first token, ms. */
   readonly streamIdleTimeoutMs: number;
   readonly now: () => number;
+  /** Output guardrail (final text; windowed over streams). @default - none */
+  readonly outputGuard?: OutputGuard;
 }
 
 /** Thrown inside an attempt when the stream failed after content reached the client. */
@@ -49,10 +52,13 @@ export class AttemptRunner {
     id: { decisionId: string; started: number; attemptStart: number },
     headers: AnswerHeaders
   ): Promise<Served> {
-    const result = await this.adapterFor(model).chat(call.request, model, {
+    const raw = await this.adapterFor(model).chat(call.request, model, {
       signal: scope.signal,
       requestId: call.requestId,
     });
+    const result = this.deps.outputGuard
+      ? await this.deps.outputGuard.complete(raw, call.request, model)
+      : raw;
     const latencyMs = this.deps.now() - id.attemptStart;
     const cost = costUsd(result.usage, model.pricing);
     const body = JSON.stringify(
@@ -83,14 +89,15 @@ export class AttemptRunner {
     out.beginAttempt(model, attempt);
     let ttftMs: number | undefined;
     try {
-      for await (const ev of this.adapterFor(model).chatStream(
+      const upstream = this.adapterFor(model).chatStream(call.request, model, {
+        signal: scope.signal,
+        requestId: call.requestId,
+      });
+      for await (const ev of this.deps.outputGuard?.stream(
+        upstream,
         call.request,
-        model,
-        {
-          signal: scope.signal,
-          requestId: call.requestId,
-        }
-      )) {
+        model
+      ) ?? upstream) {
         if (ev.type === 'text' || ev.type === 'tool_call') {
           if (ttftMs === undefined) {
             ttftMs = this.deps.now() - attemptStart;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { OutputGuard } from '../guardrails/output-filter';
 import type {
   BanditStore,
   DecisionLog,
@@ -55,6 +56,8 @@ export interface ChatServiceDeps {
   readonly now?: () => number;
   /** Random source (backoff jitter). */
   readonly rng: () => number;
+  /** Output guardrail (final text; windowed over streams). @default - none */
+  readonly outputGuard?: OutputGuard;
 }
 
 /**
@@ -81,6 +84,7 @@ export class ChatService {
       log: deps.log,
       streamIdleTimeoutMs: deps.streamIdleTimeoutMs,
       now: this.now,
+      outputGuard: deps.outputGuard,
     });
     this.record = new OutcomeRecorder({
       bandit: deps.bandit,

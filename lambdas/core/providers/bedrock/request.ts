@@ -10,6 +10,7 @@ import type {
   ToolResultContentBlock,
   ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
+import { withSystemPrelude } from '../../guardrails/prelude';
 import type {
   ChatMessage,
   ChatRequest,
@@ -49,6 +50,7 @@ export function toConverseInput(
   model: ModelConfig,
   options: ConverseInputOptions = {}
 ): ConverseCommandInput {
+  req = withSystemPrelude(req, model);
   const system = toSystem(req.messages);
   const messages = toMessages(req.messages, model.providerModelId);
   const inferenceConfig = toInferenceConfig(req, model);

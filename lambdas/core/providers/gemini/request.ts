@@ -185,6 +185,13 @@ export function toGeminiRequest(
   if (system.length > 0)
     body.systemInstruction = { parts: [{ text: system.join('\n\n') }] };
 
+  const safety = request.guardrail?.safetySettings;
+  if (safety && Object.keys(safety).length > 0) {
+    body.safetySettings = Object.entries(safety).map(
+      ([category, threshold]) => ({ category, threshold })
+    );
+  }
+
   const declarations = toDeclarations(request);
   if (declarations.length > 0) {
     body.tools = [{ functionDeclarations: declarations }];

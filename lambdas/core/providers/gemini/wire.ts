@@ -84,6 +84,8 @@ export type GeminiFunctionCallingMode = 'AUTO' | 'NONE' | 'ANY';
 export interface GeminiRequest {
   contents: GeminiContent[];
   systemInstruction?: { parts: { text: string }[] };
+  /** Per-category block thresholds (the domain's guardrail profile). */
+  safetySettings?: { category: string; threshold: string }[];
   tools?: { functionDeclarations: GeminiFunctionDeclaration[] }[];
   toolConfig?: {
     functionCallingConfig: {

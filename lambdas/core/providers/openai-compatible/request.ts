@@ -1,3 +1,4 @@
+import { withSystemPrelude } from '../../guardrails/prelude';
 import type { ChatMessage, ChatRequest, ModelConfig } from '../../types';
 import type { WireChatRequest, WireMessage } from './wire';
 
@@ -39,7 +40,7 @@ export function buildChatCompletionBody(
   model: ModelConfig,
   stream: boolean
 ): WireChatRequest {
-  const source = request.messages;
+  const source = withSystemPrelude(request, model).messages;
   const messages = new Array<WireMessage>(source.length);
   for (let i = 0; i < source.length; i++)
     messages[i] = toWireMessage(source[i]!);
