@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { percentile } from '../../local/dashboard/data';
 import {
   type FakeOpenAIServer,
   startFakeOpenAI,
@@ -230,4 +231,15 @@ describe('Local dashboard', () => {
       rmSync(profile, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('Function: percentile', () => {
+  it('takes the nearest rank and is 0 without values', () => {
+    const values = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 90)).toBe(90);
+    expect(percentile(values, 99)).toBe(100);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBe(0);
+  });
 });
