@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   });
   log.info('gateway listening', {
     url: gateway.url,
+    dashboard: `${gateway.url}/dashboard`,
     config: source,
     providers: config.providers.map((p) => ({
       id: p.id,

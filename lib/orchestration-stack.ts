@@ -4,6 +4,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { bedrockInvokeResources } from './config/bedrock-arns';
 import { grantProviderAccounts } from './config/provider-account-grants';
+import { AdminFunction } from './constructs/admin-function';
 import { GatewayExperiments } from './constructs/gateway-experiments';
 import {
   GatewayFunction,
@@ -69,6 +70,8 @@ export interface OrchestrationStackProps extends GatewayStackProps {
 export class OrchestrationStack extends Stack {
   /** The router function. */
   public readonly router: GatewayFunction;
+  /** The admin function behind `/v1/admin/*` (holds the admin write access). */
+  public readonly admin: GatewayFunction;
   /** The REST API. */
   public readonly api: RouterApi;
   /** AppConfig (and legacy Evidently) experiments. */
@@ -106,12 +109,13 @@ export class OrchestrationStack extends Stack {
       },
     });
 
-    // Admin routes (models, route sets, kill switches, audit, bandit reset)
-    // run in the router too, hence the write access below.
+    // Least privilege: the router only reads the registry, route sets and
+    // kill switches and never sees the audit table; the admin function holds
+    // those writes.
     this.router
       .bindTable({
         table: tables.registry,
-        accessMode: 'RW',
+        accessMode: 'R',
         envVarName: 'MODEL_REGISTRY_TABLE',
       })
       .bindTable({
@@ -134,19 +138,14 @@ export class OrchestrationStack extends Stack {
         accessMode: 'RW',
         envVarName: 'DECISIONS_TABLE',
       })
-      .bindTable({
-        table: tables.audit,
-        accessMode: 'RW',
-        envVarName: 'AUDIT_TABLE',
-      })
       .bindParameter({
         parameterName: props.routeSetParameterName,
-        accessMode: 'RW',
+        accessMode: 'R',
         envVarName: 'ROUTE_SET_PARAM',
       })
       .bindParameterPath({
         path: props.killSwitchPrefix,
-        accessMode: 'RW',
+        accessMode: 'R',
         envVarName: 'KILL_SWITCH_PREFIX',
       })
       .bindParameterPath({
@@ -233,10 +232,23 @@ export class OrchestrationStack extends Stack {
       });
     }
 
+    this.admin = new AdminFunction(this, 'Admin', {
+      gatewayEnv,
+      logKey: key,
+      logRetention: settings.logRetention,
+      logRemovalPolicy: settings.removalPolicy,
+      network: props.network,
+      configJson: props.routerConfigJson ?? '{}',
+      tables,
+      routeSetParameterName: props.routeSetParameterName,
+      killSwitchPrefix: props.killSwitchPrefix,
+    }).handler;
+
     this.api = new RouterApi(this, 'Api', {
       apiName: prefix,
       stageName: gatewayEnv,
       handler: this.router.function,
+      adminHandler: this.admin.function,
       logKey: key,
       logRetention: settings.logRetention,
       logRemovalPolicy: settings.removalPolicy,

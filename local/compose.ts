@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { createAdminRoutes } from '../lambdas/admin/app';
 import { MemoryDecisionLog } from '../lambdas/core/adapters/local/decision-log';
 import {
   JsonlAuditLog,
@@ -11,6 +12,7 @@ import {
 } from '../lambdas/core/adapters/local/memory-registry';
 import { PrometheusMetrics } from '../lambdas/core/adapters/local/prometheus-metrics';
 import type { GatewayConfig } from '../lambdas/core/config/load';
+import { statsJson } from '../lambdas/core/gateway/endpoints';
 import type { Guardrail } from '../lambdas/core/guardrails/types';
 import type { KillSwitchStore } from '../lambdas/core/kill-switches/types';
 import type { GatewayMetrics, Log } from '../lambdas/core/ports';
@@ -75,34 +77,60 @@ export function composeLocal(
     ],
   });
   const metrics = options.metrics ?? new PrometheusMetrics();
+  const catalog = new RegistryCatalog({
+    registry,
+    routeSets,
+    seed: config.models,
+    log,
+    now,
+    onError: (kind) => metrics.event('RegistryError', 1, { Kind: kind }),
+  });
+  const killSwitches =
+    options.killSwitches ??
+    new MemoryKillSwitchStore({ initial: config.killSwitches, clock: now });
+  const audit = options.auditLogPath
+    ? new JsonlAuditLog({ path: options.auditLogPath })
+    : new MemoryAuditLog();
   return composeRouter({
     config,
     log,
     metrics,
-    catalog: new RegistryCatalog({
-      registry,
-      routeSets,
-      seed: config.models,
-      log,
-      now,
-      onError: (kind) => metrics.event('RegistryError', 1, { Kind: kind }),
-    }),
-    registry,
-    routeSets,
+    catalog,
     routeSetName: DEFAULT_ROUTE_SET,
-    killSwitches:
-      options.killSwitches ??
-      new MemoryKillSwitchStore({ initial: config.killSwitches, clock: now }),
+    killSwitches,
     killSwitchFailOpen: false,
-    audit: options.auditLogPath
-      ? new JsonlAuditLog({ path: options.auditLogPath })
-      : new MemoryAuditLog(),
     decisions: new MemoryDecisionLog(10_000, options.decisionLogPath),
     tenants: new StaticTenantDirectory(config.tenants),
     adapters:
       options.adapters ??
       createAdapters(config.providers, envCredentials(env), env),
-    adminAuth: { mode: 'key', key: env.GATEWAY_ADMIN_KEY || undefined },
+    // Same process as the router locally: stats see this process's state.
+    admin: (deps) =>
+      createAdminRoutes({
+        config,
+        registry,
+        routeSets,
+        killSwitches,
+        audit,
+        bandit: deps.bandit,
+        decisions: deps.decisions,
+        tenants: deps.tenants,
+        auth: { mode: 'key', key: env.GATEWAY_ADMIN_KEY || undefined },
+        log,
+        metrics,
+        stats: () =>
+          statsJson(
+            deps.catalog.list(),
+            deps.latency,
+            deps.bandit,
+            deps.gate,
+            deps.responseCache
+          ),
+        onChange: (what) => {
+          if (what === 'models' || what === 'route-sets')
+            void catalog.refresh({ force: true });
+        },
+      }),
     rng: options.rng,
     now,
     guardrail: options.guardrail,

@@ -3,12 +3,16 @@ import type { RouterDeps } from '../lambdas/router/app';
 import { createStreamingHandler } from '../lambdas/router/lambda-stream';
 import { installAwsLambdaEmulator } from './awslambda-emulator';
 import { composeLocal, type LocalComposeOptions } from './compose';
+import type { DashboardSources } from './dashboard/data';
+import { dashboardRoute } from './dashboard/serve';
 import { type LocalServer, startLocalServer } from './server';
 
 /** Options of a local gateway instance. */
 export interface LocalGatewayOptions extends LocalComposeOptions {
   readonly host?: string;
   readonly port?: number;
+  /** Extra dashboard sources (cache, experiments) as those modules land. */
+  readonly dashboard?: DashboardSources;
 }
 
 /** A running local gateway and the deps it runs with (for tests and tools). */
@@ -31,6 +35,7 @@ export async function startLocalGateway(
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     maxBodyBytes: config.server.maxBodyBytes,
+    localRoutes: dashboardRoute(deps, options.dashboard),
   });
   return { ...server, deps };
 }

@@ -20,6 +20,8 @@ export interface LocalServerOptions {
   readonly port?: number;
   /** Bodies above this are refused with 413 before they are buffered. */
   readonly maxBodyBytes: number;
+  /** Host-only routes answered before the router (e.g. the dashboard); true = handled. */
+  readonly localRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** A running local gateway. */
@@ -149,6 +151,7 @@ export async function startLocalServer(
     `request body exceeds ${maxBodyBytes} bytes`
   );
   const server = createServer((req, res) => {
+    if (options.localRoutes?.(req, res)) return;
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBodyBytes) {
       refuse(res, tooLarge);

@@ -2,7 +2,8 @@
  * Builds the router Lambda bundle exactly as the CDK function construct does
  * (lib/bundling.ts: esbuild, ESM, minified, `module,main` main fields, AWS
  * SDK bundled, unreachable credential providers external) and reports its
- * size. `npm run build:router`; the benchmark calls it too.
+ * size; the admin Lambda's too. `npm run build:router`; the benchmark calls
+ * it too.
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,13 +49,20 @@ function origin(input: string): string {
 }
 
 /** Builds dist/router/index.mjs and returns its size. */
-export async function buildRouterBundle(): Promise<RouterBundle> {
-  const outdir = join(ROOT, 'dist/router');
+export function buildRouterBundle(): Promise<RouterBundle> {
+  return buildLambdaBundle('router');
+}
+
+/** Builds dist/<name>/index.mjs from lambdas/<name>/handler.ts and returns its size. */
+export async function buildLambdaBundle(
+  name: 'router' | 'admin'
+): Promise<RouterBundle> {
+  const outdir = join(ROOT, 'dist', name);
   mkdirSync(outdir, { recursive: true });
   const outfile = join(outdir, 'index.mjs');
   const result = await build({
     ...ROUTER_BUNDLE_OPTIONS,
-    entryPoints: [join(ROOT, 'lambdas/router/handler.ts')],
+    entryPoints: [join(ROOT, 'lambdas', name, 'handler.ts')],
     outfile,
     metafile: true,
     logLevel: 'warning',
@@ -81,9 +89,12 @@ export async function buildRouterBundle(): Promise<RouterBundle> {
 }
 
 if (require.main === module) {
-  void buildRouterBundle().then((b) => {
-    process.stdout.write(
-      `${b.outfile}: ${b.bytes} bytes (gzip ${b.gzipBytes})\n${JSON.stringify(b.composition)}\n`
-    );
-  });
+  void (async () => {
+    for (const name of ['router', 'admin'] as const) {
+      const b = await buildLambdaBundle(name);
+      process.stdout.write(
+        `${b.outfile}: ${b.bytes} bytes (gzip ${b.gzipBytes})\n${JSON.stringify(b.composition)}\n`
+      );
+    }
+  })();
 }

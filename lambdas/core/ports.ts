@@ -109,6 +109,39 @@ export interface DecisionRecord {
   readonly served_by?: string;
   /** Extension: request id, to join with logs. */
   readonly request_id?: string;
+  /** Extension: explicit feedback (`POST /v1/feedback`), once given. */
+  readonly feedback?: DecisionFeedback;
+}
+
+/** Feedback on one decision; the comment is stored, never logged. */
+export interface DecisionFeedback {
+  /** In [0, 1]; thumbs up = 1, down = 0. */
+  readonly score: number;
+  readonly thumbs?: 'up' | 'down';
+  readonly comment?: string;
+  /** When it was recorded (ISO). */
+  readonly at: string;
+}
+
+/** What attaching feedback did: only `recorded` changed the record. */
+export type FeedbackWrite =
+  | {
+      readonly status: 'recorded' | 'replay' | 'conflict';
+      readonly record: DecisionRecord;
+    }
+  | { readonly status: 'not_found' };
+
+/** A page of the decision log for export, filtered by time and tenant. */
+export interface DecisionQuery {
+  /** Inclusive ISO lower bound on `ts`. */
+  readonly since?: string;
+  /** Exclusive ISO upper bound on `ts`. */
+  readonly until?: string;
+  readonly tenant?: string;
+  /** Most records in the page. */
+  readonly limit: number;
+  /** Opaque cursor from the previous page. */
+  readonly cursor?: string;
 }
 
 /** Where decisions are written (memory/JSONL locally; DynamoDB on AWS). */
@@ -118,6 +151,22 @@ export interface DecisionLog {
   recent(limit?: number): readonly DecisionRecord[];
   /** Writes buffered records; the handler awaits it after the response ended. */
   flush?(): Promise<void>;
+  /** One decision by id (any container's, on AWS). */
+  get(decisionId: string): Promise<DecisionRecord | undefined>;
+  /**
+   * Attaches feedback and the new reward, once: only when the decision
+   * exists, belongs to `tenant` and has no feedback yet (conditional write).
+   */
+  attachFeedback(
+    decisionId: string,
+    tenant: string,
+    feedback: DecisionFeedback,
+    reward: number | null
+  ): Promise<FeedbackWrite>;
+  /** Records for export; `cursor` is set while more may follow. */
+  list(
+    query: DecisionQuery
+  ): Promise<{ records: readonly DecisionRecord[]; cursor?: string }>;
 }
 
 /** Minimal structured logger (Powertools Logger satisfies it). */

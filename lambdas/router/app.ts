@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { AdminRoutes } from '../admin/app';
 import { parseChatRequest } from '../core/api/chat-request';
 import { badRequest, GatewayError, toGatewayError } from '../core/api/errors';
 import type { ResolvedProvider, ResolvedTenant } from '../core/config/load';
-import type { ControlPlane } from '../core/control/control-plane';
 import {
   type CacheStage,
   serveWithCache,
@@ -19,6 +19,7 @@ import {
   routeDecisionJson,
   statsJson,
 } from '../core/gateway/endpoints';
+import { recordFeedback } from '../core/gateway/feedback';
 import { guardInput } from '../core/gateway/input-guard';
 import { noCandidateError } from '../core/gateway/plan';
 import {
@@ -29,7 +30,6 @@ import {
 import { JSON_HEADERS, type ResponseSink } from '../core/gateway/sink';
 import type { GuardrailService } from '../core/guardrails/service';
 import type { TenantDirectory } from '../core/tenants/directory';
-import { type AdminAuth, authenticateAdmin, handleAdmin } from './admin';
 
 /** Everything the router needs; built once per container (AWS) or process (local). */
 export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
@@ -38,13 +38,14 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   /** Largest accepted body in bytes (413 beyond). */
   readonly maxBodyBytes: number;
   readonly startedAt: number;
-  /** Operator actions behind `/v1/admin/*` (absent: admin routes answer 404). */
-  readonly control?: ControlPlane;
-  readonly adminAuth: AdminAuth;
   /** Response cache in front of the chat service (absent: every answer is a bypass). */
   readonly responseCache?: CacheStage;
   /** Guardrail profiles per domain (input stage before routing). @default - none */
   readonly guardrails?: GuardrailService;
+  /** `/v1/admin/*` in this process (local host; absent: 404, the admin Lambda serves them on AWS). */
+  readonly admin?: AdminRoutes;
+  /** Re-read delays of `POST /v1/feedback` for a not-yet-written decision. @default [150, 500] */
+  readonly feedbackRetryDelaysMs?: readonly number[];
 }
 
 /** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
@@ -191,6 +192,18 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           sendJson(sink, 200, routeDecisionJson(plan, blocked), idHeader);
           return;
         }
+        case '/v1/feedback': {
+          requireMethod(method, 'POST');
+          const tenant = await authenticate(headers);
+          const body = readJson(event);
+          sendJson(
+            sink,
+            200,
+            await recordFeedback(deps, tenant.id, body),
+            idHeader
+          );
+          return;
+        }
         case '/v1/models': {
           requireMethod(method, 'GET');
           const tenant = await authenticate(headers);
@@ -244,27 +257,12 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           return;
         }
         default:
-          if (path.startsWith('/v1/admin/') && deps.control) {
-            const who = await authenticateAdmin(
-              deps.adminAuth,
+          if (path.startsWith('/v1/admin/') && deps.admin) {
+            const res = await deps.admin(
               event,
               bearer(headers),
-              deps.tenants
-            );
-            const res = await handleAdmin(
-              deps.control,
-              method,
-              path.slice('/v1/admin/'.length),
-              () => readJson(event),
-              event.queryStringParameters ?? {},
-              { who, requestId },
-              () =>
-                statsJson(
-                  deps.catalog.list(),
-                  deps.latency,
-                  deps.bandit,
-                  deps.gate
-                )
+              requestId,
+              () => readJson(event)
             );
             sendJson(sink, res.status, res.body, idHeader);
             return;

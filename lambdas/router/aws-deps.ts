@@ -3,7 +3,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BedrockGuardrail } from '../core/adapters/aws/bedrock-guardrail';
-import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoResponseCacheStore } from '../core/adapters/aws/dynamo-response-cache';
@@ -81,8 +80,8 @@ function routeSetPrefix(param: string): { prefix: string; name: string } {
  * Builds the router for the Lambda (once per container): models from the
  * DynamoDB registry + the SSM route set, kill switches from SSM (≤ 5 s
  * staleness), tenants from DynamoDB (hashed keys), credentials from Secrets
- * Manager, audit and decisions in DynamoDB, metrics as EMF. Admin routes
- * trust API Gateway's AWS_IAM authorisation.
+ * Manager, decisions in DynamoDB, metrics as EMF. No admin routes: the
+ * admin Lambda (lambdas/admin) serves `/v1/admin/*` with the write access.
  */
 export function composeAws(env: NodeJS.ProcessEnv = process.env): {
   app: RouterApp;
@@ -128,15 +127,9 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
     log,
     metrics,
     catalog,
-    registry,
-    routeSets,
     routeSetName: name,
     killSwitches,
     killSwitchFailOpen: env.KILL_SWITCH_FAIL_OPEN === 'true',
-    audit: new DynamoAuditLog({
-      tableName: required(env, 'AUDIT_TABLE'),
-      client: doc,
-    }),
     decisions: env.DECISIONS_TABLE
       ? new DynamoDecisionLog({
           tableName: env.DECISIONS_TABLE,
@@ -148,7 +141,6 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
       ? new DynamoTenantDirectory({ tableName: env.TENANTS_TABLE, client: doc })
       : new StaticTenantDirectory(config.tenants),
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
-    adminAuth: { mode: 'iam' },
     cacheStore: env.CACHE_TABLE
       ? new DynamoResponseCacheStore({
           tableName: env.CACHE_TABLE,

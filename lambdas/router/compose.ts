@@ -1,17 +1,14 @@
+import type { AdminRoutes } from '../admin/app';
 import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
 import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
-import type { AuditLog } from '../core/audit/types';
 import type { ResponseCacheStore } from '../core/cache/types';
 import type { GatewayConfig } from '../core/config/load';
-import { ControlPlane } from '../core/control/control-plane';
-import { modelEntryParser } from '../core/control/model-entry';
 import { createCacheStage } from '../core/gateway/cache-stage';
 import type { ModelCatalog } from '../core/gateway/plan';
 import { OutputGuard } from '../core/guardrails/output-filter';
 import { GuardrailService } from '../core/guardrails/service';
 import type { Guardrail } from '../core/guardrails/types';
 import type { KillSwitchStore } from '../core/kill-switches/types';
-import { validateScope } from '../core/kill-switches/value';
 import type {
   BanditStore,
   DecisionLog,
@@ -23,7 +20,6 @@ import {
   unavailableProviderExclusions,
 } from '../core/providers/registry';
 import type { ProviderAdapter } from '../core/providers/types';
-import type { ModelRegistryStore, RouteSetStore } from '../core/registry/types';
 import {
   CandidateGate,
   CircuitBreakerRegistry,
@@ -33,7 +29,6 @@ import {
 import { defaultRng } from '../core/routing/bandit';
 import type { Rng } from '../core/routing/types';
 import type { TenantDirectory } from '../core/tenants/directory';
-import type { AdminAuth } from './admin';
 import { createRouterApp, type RouterApp, type RouterDeps } from './app';
 
 /** The host-specific parts (local: memory/JSONL/Prometheus; AWS: DynamoDB/SSM/EMF). */
@@ -44,16 +39,18 @@ export interface RouterParts {
   readonly catalog: ModelCatalog & {
     refresh(options?: { force?: boolean }): Promise<void>;
   };
-  readonly registry: ModelRegistryStore;
-  readonly routeSets: RouteSetStore;
   readonly routeSetName: string;
   readonly killSwitches: KillSwitchStore;
   readonly killSwitchFailOpen: boolean;
-  readonly audit: AuditLog;
   readonly decisions: DecisionLog;
   readonly tenants: TenantDirectory;
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
-  readonly adminAuth: AdminAuth;
+  /**
+   * `/v1/admin/*` served in this process (local host). On AWS the admin
+   * Lambda serves them, so the router bundle carries no admin code.
+   * @default - admin routes answer 404
+   */
+  readonly admin?: (deps: RouterDeps) => AdminRoutes;
   readonly bandit?: BanditStore;
   readonly rng?: Rng;
   readonly now?: () => number;
@@ -65,8 +62,8 @@ export interface RouterParts {
 
 /**
  * Wires the router from its host parts: resilience (breakers, limits, retry
- * budget), the control plane behind the admin API, and the deps the app
- * needs. One composition for both hosts, so they can't drift apart.
+ * budget) and the deps the app needs; the admin routes when the host
+ * asks for them. One composition for both hosts, so they can't drift apart.
  */
 export function composeRouter(parts: RouterParts): {
   app: RouterApp;
@@ -91,21 +88,6 @@ export function composeRouter(parts: RouterParts): {
     breakers,
     new ProviderLimits(config.resilience.providerLimits, { now })
   );
-  const control = new ControlPlane({
-    registry: parts.registry,
-    routeSets: parts.routeSets,
-    killSwitches: parts.killSwitches,
-    audit: parts.audit,
-    bandit,
-    parseModelEntry: modelEntryParser(config.providers),
-    validateScope,
-    log,
-    onChange: (what) => {
-      if (what === 'models' || what === 'route-sets')
-        void parts.catalog.refresh({ force: true });
-      if (what === 'kill-switches') metrics.event('KillSwitchChanged');
-    },
-  });
   const guardrails = new GuardrailService({
     settings: config.guardrails,
     remote: parts.guardrail,
@@ -143,8 +125,6 @@ export function composeRouter(parts: RouterParts): {
     providers: config.providers,
     maxBodyBytes: config.server.maxBodyBytes,
     startedAt: now(),
-    adminAuth: parts.adminAuth,
-    control,
     now,
     responseCache: createCacheStage(config.cache, {
       store: parts.cacheStore,
@@ -155,5 +135,7 @@ export function composeRouter(parts: RouterParts): {
     guardrails,
     outputGuard: new OutputGuard(guardrails),
   };
-  return { app: createRouterApp(deps), deps };
+  const admin = parts.admin?.(deps);
+  const all: RouterDeps = admin ? { ...deps, admin } : deps;
+  return { app: createRouterApp(all), deps: all };
 }

@@ -53,6 +53,12 @@ export interface RouterApiProps {
   readonly stageName: string;
   /** The router function (a response-streaming handler). */
   readonly handler: lambda.IFunction;
+  /**
+   * The admin function behind `/v1/admin/*` (a plain, non-streaming proxy
+   * handler), so the router needs no admin write access.
+   * @default - the router serves the admin routes too
+   */
+  readonly adminHandler?: lambda.IFunction;
   /** Key of the access log group. */
   readonly logKey: GatewayKey;
   /** Access log retention. */
@@ -87,7 +93,8 @@ const openAiError = (type: string, code: string): string =>
  * the key (SHA-256) and looks it up in the tenants table, which also yields
  * the tenant's budgets and limits. API Gateway usage-plan API keys are not
  * used: they are not a security boundary and would duplicate the tenant
- * store. `/v1/admin/*` requires IAM (SigV4).
+ * store. `/v1/admin/*` requires IAM (SigV4) and goes to the admin function
+ * when one is given.
  */
 export class RouterApi extends Construct {
   /** The API. */
@@ -234,9 +241,16 @@ export class RouterApi extends Construct {
       methods[`${route.method} ${route.path}`] = method;
     }
 
+    // Admin answers are small JSON: a buffered proxy integration is enough.
+    const adminIntegration = props.adminHandler
+      ? new apigw.LambdaIntegration(props.adminHandler, {
+          proxy: true,
+          allowTestInvoke: false,
+        })
+      : integration;
     const admin = this.api.root
       .resourceForPath(ADMIN_PATH)
-      .addMethod('ANY', integration, {
+      .addMethod('ANY', adminIntegration, {
         authorizationType: apigw.AuthorizationType.IAM,
       });
     acknowledge(

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../../lambdas/core/adapters/aws/dynamo-audit-log';
+import { DynamoDecisionLog } from '../../lambdas/core/adapters/aws/dynamo-decision-log';
 import { DynamoModelRegistry } from '../../lambdas/core/adapters/aws/dynamo-registry';
 import { DynamoTenantDirectory } from '../../lambdas/core/adapters/aws/dynamo-tenants';
 import { SsmKillSwitchStore } from '../../lambdas/core/adapters/aws/ssm-kill-switches';
@@ -16,6 +17,8 @@ import { OpsError } from './backend';
 export interface AwsOpsContext {
   readonly plane: ControlPlane;
   readonly tenants: DynamoTenantDirectory;
+  /** The decisions table (discovered on first use: only `decisions export` needs it). */
+  readonly decisions: () => Promise<DynamoDecisionLog>;
   readonly who: string;
   readonly describe: string;
 }
@@ -101,6 +104,11 @@ export async function awsOpsContext(
       tableName: tenantsTable,
       client: doc,
     }),
+    decisions: async () =>
+      new DynamoDecisionLog({
+        tableName: await tableName(ssm, env, 'decisions'),
+        client: doc,
+      }),
     who,
     describe: `AWS ${env}${region ? ` (${region})` : ''}`,
   };

@@ -6,6 +6,11 @@ import type { AuditRecord } from '../../lambdas/core/audit/types';
 import type { ControlPlane } from '../../lambdas/core/control/control-plane';
 import type { KillSwitchValue } from '../../lambdas/core/kill-switches/types';
 import type {
+  DecisionLog,
+  DecisionQuery,
+  DecisionRecord,
+} from '../../lambdas/core/ports';
+import type {
   ModelStatus,
   ModelVersion,
   RouteSetDocument,
@@ -58,6 +63,10 @@ export interface OpsBackend {
   ): Promise<ModelVersion>;
   resetBandit(reason: string, contextKey?: string): Promise<void>;
   audit(limit: number, target?: string): Promise<readonly AuditRecord[]>;
+  /** One page of the decision log (with feedback and reward); `cursor` while more may follow. */
+  decisions(
+    query: DecisionQuery
+  ): Promise<{ records: readonly DecisionRecord[]; cursor?: string }>;
   /** Tenants (AWS mode only: they live in the tenants table). */
   putTenant?(id: string, item: TenantItem): Promise<void>;
   /** Stores a new key's hash for a tenant; returns the hash. */
@@ -220,6 +229,23 @@ export class HttpOpsBackend implements OpsBackend {
       await this.call<{ data: AuditRecord[] }>('GET', `/v1/admin/audit?${q}`)
     ).data;
   }
+
+  public async decisions(
+    query: DecisionQuery
+  ): Promise<{ records: readonly DecisionRecord[]; cursor?: string }> {
+    const q = new URLSearchParams({ limit: String(query.limit) });
+    if (query.since) q.set('since', query.since);
+    if (query.until) q.set('until', query.until);
+    if (query.tenant) q.set('tenant', query.tenant);
+    if (query.cursor) q.set('cursor', query.cursor);
+    const page = await this.call<{
+      data: DecisionRecord[];
+      next_cursor: string | null;
+    }>('GET', `/v1/admin/decisions?${q}`);
+    return page.next_cursor
+      ? { records: page.data, cursor: page.next_cursor }
+      : { records: page.data };
+  }
 }
 
 /** Acts straight on the stores (AWS mode: SSM and DynamoDB with the caller's credentials). */
@@ -232,8 +258,18 @@ export class ControlPlaneOpsBackend implements OpsBackend {
     private readonly secrets?: (
       secretId: string,
       value: string
-    ) => Promise<StageSecretResult>
+    ) => Promise<StageSecretResult>,
+    /** The decisions table, opened on first use (AWS mode). */
+    private readonly decisionLog?: () => Promise<Pick<DecisionLog, 'list'>>
   ) {}
+
+  public async decisions(
+    query: DecisionQuery
+  ): Promise<{ records: readonly DecisionRecord[]; cursor?: string }> {
+    if (!this.decisionLog)
+      throw new OpsError('no decision log in this mode: use --url or --env');
+    return (await this.decisionLog()).list(query);
+  }
 
   public async putTenant(id: string, item: TenantItem): Promise<void> {
     if (!this.tenants)

@@ -9,6 +9,7 @@
  *   models promote|deprecate|canary <model-id> --reason <text>
  *   bandit reset [--context <domain|tier|tools>] --reason <text>
  *   audit [--limit N] [--target prefix]
+ *   decisions export [--since ISO] [--until ISO] [--tenant id] [--out file]
  *   tenants put <id> [--tier low|standard|premium] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (AWS mode)
  *   tenants add-key <id>      prints a new API key once; only its SHA-256 is stored   (AWS mode)
  *   secrets stage <secret-id> reads the new provider key (prompt or stdin), stages it, rotates   (AWS mode)
@@ -22,6 +23,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import type { ModelStatus } from '../../lambdas/core/registry/types';
 import { type OpsBackend, OpsError, type OpsStatus } from './backend';
+import { exportDecisions, jsonlFile } from './decisions';
 
 /** Where output goes (tests capture it). */
 export interface OpsIo {
@@ -50,6 +52,7 @@ const USAGE = `usage: npm run ops -- <command> [options]
   models promote|deprecate|canary <model-id> --reason <text>
   bandit reset [--context <key>] --reason <text>
   audit [--limit N] [--target <prefix>]
+  decisions export [--since ISO] [--until ISO] [--tenant <id>] [--out <file.jsonl>]   (JSONL; stdout without --out)
   tenants put <id> [--tier t] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (--env only)
   tenants add-key <id>   (--env only; prints the new key once)
   secrets stage <secret-id>   (--env only; reads the new key from a prompt or stdin, starts the rotation)
@@ -114,6 +117,9 @@ export async function runOps(
         context: { type: 'string' },
         limit: { type: 'string' },
         target: { type: 'string' },
+        since: { type: 'string' },
+        tenant: { type: 'string' },
+        out: { type: 'string' },
         'route-set': { type: 'string' },
         tier: { type: 'string' },
         allowed: { type: 'string' },
@@ -266,6 +272,29 @@ export async function runOps(
             .join('\n') || 'no audit records',
           records
         );
+        return 0;
+      }
+      case 'decisions export': {
+        const filter = {
+          since: o.since as string | undefined,
+          until: o.until as string | undefined,
+          tenant: o.tenant as string | undefined,
+        };
+        const out = o.out as string | undefined;
+        if (!out) {
+          // stdout carries the JSONL only; the count goes to stderr.
+          const n = await exportDecisions(backend, filter, (l) => io.out(l));
+          io.err(`exported ${n} decisions from ${backend.describe}`);
+          return 0;
+        }
+        const file = jsonlFile(out);
+        let n: number;
+        try {
+          n = await exportDecisions(backend, filter, (l) => file.write(l));
+        } finally {
+          await file.close();
+        }
+        print(`exported ${n} decisions to ${out}`, { exported: n, out });
         return 0;
       }
       case 'tenants put': {

@@ -48,7 +48,7 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
     return outfile;
   };
 
-  it.each(['router', 'rotation', 'rollback'] as const)(
+  it.each(['router', 'admin', 'rotation', 'rollback'] as const)(
     '%s: refers to the left-out credential providers only through import()',
     async (name) => {
       // WHEN
@@ -76,6 +76,34 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
       expect(code).toContain('AWS_SESSION_TOKEN');
     }
   );
+
+  it('keeps the admin API out of the router bundle and in the admin bundle', async () => {
+    // WHEN
+    const code = async (name: 'router' | 'admin') => {
+      const out = await build({
+        ...ROUTER_BUNDLE_OPTIONS,
+        entryPoints: [entryPath(name)],
+        write: false,
+        outdir: dir,
+        logLevel: 'silent',
+      });
+      return out.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+    };
+    const [router, admin] = await Promise.all([code('router'), code('admin')]);
+
+    // THEN: admin auth codes and audit action names mark the admin code.
+    for (const marker of ['iam_required', 'admin_only', 'kill-switch.set']) {
+      expect({ marker, router: router.includes(marker) }).toEqual({
+        marker,
+        router: false,
+      });
+      expect({ marker, admin: admin.includes(marker) }).toEqual({
+        marker,
+        admin: true,
+      });
+    }
+    expect(router).toContain('decision_not_found');
+  });
 
   describe('credentials in a bundle built like the Lambda', () => {
     let probe: string;

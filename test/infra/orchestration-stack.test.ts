@@ -2,8 +2,10 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import {
   actionsOf,
   buildTestGateway,
+  flattenArn,
   iamStatements,
   resourcesOf,
+  statementsOfRole,
   type TemplateStatement,
   templateOf,
 } from './helpers';
@@ -60,7 +62,7 @@ describe('Class: OrchestrationStack', () => {
             USAGE_TABLE: Match.anyValue(),
             CACHE_TABLE: Match.anyValue(),
             DECISIONS_TABLE: Match.anyValue(),
-            AUDIT_TABLE: Match.anyValue(),
+            AUDIT_TABLE: Match.absent(),
             ROUTE_SET_PARAM: '/ai/routing/dev/active-models',
             KILL_SWITCH_PREFIX: '/ai/kill-switches/dev',
             GUARDRAIL_PARAM_PREFIX: '/ai/guardrails/dev',
@@ -152,23 +154,41 @@ describe('Class: OrchestrationStack', () => {
       });
     });
 
-    it('streams every route of the router', () => {
+    it('streams every client route of the router', () => {
       // THEN
       template.resourceCountIs(METHOD, 7);
-      template.allResourcesProperties(METHOD, {
-        Integration: Match.objectLike({
-          ResponseTransferMode: 'STREAM',
-          Uri: STREAMING_URI,
-        }),
-      });
+      template.resourcePropertiesCountIs(
+        METHOD,
+        {
+          Integration: Match.objectLike({
+            ResponseTransferMode: 'STREAM',
+            Uri: STREAMING_URI,
+          }),
+        },
+        6
+      );
     });
 
-    it('requires IAM on the admin routes', () => {
+    it('requires IAM on the admin routes and sends them to the admin function', () => {
       // THEN
       template.hasResourceProperties(METHOD, {
         HttpMethod: 'ANY',
         ResourceId: { Ref: Match.stringLikeRegexp('^Apiv1adminproxy') },
         AuthorizationType: 'AWS_IAM',
+        Integration: {
+          Type: 'AWS_PROXY',
+          ResponseTransferMode: Match.absent(),
+          Uri: {
+            'Fn::Join': [
+              '',
+              Match.arrayWith([
+                {
+                  'Fn::GetAtt': [Match.stringLikeRegexp('^Admin'), 'Arn'],
+                },
+              ]),
+            ],
+          },
+        },
       });
     });
 
@@ -363,6 +383,92 @@ describe('Class: OrchestrationStack', () => {
           ]),
         },
       });
+    });
+  });
+
+  describe('admin function', () => {
+    const roleOf = (service: string): string => {
+      const fns = template.findResources('AWS::Lambda::Function', {
+        Properties: {
+          Environment: {
+            Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: service }),
+          },
+        },
+      });
+      const [fn] = Object.values(fns);
+      expect(Object.keys(fns)).toHaveLength(1);
+      return fn!.Properties.Role['Fn::GetAtt'][0] as string;
+    };
+    const writes = (service: string): string[] =>
+      statementsOfRole(template, roleOf(service))
+        .flatMap(actionsOf)
+        .filter((a) =>
+          /^(dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)|ssm:PutParameter)$/.test(
+            a
+          )
+        );
+
+    it('exists with the admin environment contract and no provider secrets', () => {
+      // THEN
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs22.x',
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: 'ai-gateway-admin',
+            GATEWAY_ENV: 'dev',
+            MODEL_REGISTRY_TABLE: Match.anyValue(),
+            AUDIT_TABLE: Match.anyValue(),
+            DECISIONS_TABLE: Match.anyValue(),
+            ROUTE_SET_PARAM: '/ai/routing/dev/active-models',
+            KILL_SWITCH_PREFIX: '/ai/kill-switches/dev',
+            GOOGLE_SECRET_ARN: Match.absent(),
+            LLAMA_SECRET_ARN: Match.absent(),
+          }),
+        },
+      });
+    });
+
+    it('holds the registry, audit, route-set and kill-switch writes', () => {
+      // WHEN
+      const statements = statementsOfRole(template, roleOf('ai-gateway-admin'));
+      const put = statements.filter((s) =>
+        actionsOf(s).includes('ssm:PutParameter')
+      );
+
+      // THEN
+      expect(writes('ai-gateway-admin')).toEqual(
+        expect.arrayContaining(['dynamodb:PutItem', 'ssm:PutParameter'])
+      );
+      expect(put.map((s) => flattenArn(resourcesOf(s)[0]))).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining(':parameter/ai/routing/dev/active-models'),
+          expect.stringContaining(':parameter/ai/kill-switches/dev/*'),
+        ])
+      );
+      expect(statements.flatMap(actionsOf)).not.toContain(
+        'bedrock:InvokeModel'
+      );
+    });
+
+    it('leaves the router no admin-only write action', () => {
+      // WHEN
+      const router = statementsOfRole(template, roleOf('ai-gateway-router'));
+      const writeTargets = router
+        .filter((s) =>
+          actionsOf(s).some((a) =>
+            /^(dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)|ssm:PutParameter)$/.test(
+              a
+            )
+          )
+        )
+        .flatMap((s) => resourcesOf(s).map(flattenArn));
+
+      // THEN: no SSM writes at all; item writes only on its own tables.
+      expect(writes('ai-gateway-router')).not.toContain('ssm:PutParameter');
+      for (const target of writeTargets) {
+        expect(target).not.toMatch(/RegistryTable|AuditTable/);
+      }
+      expect(writeTargets.join(' ')).toMatch(/DecisionsTable/);
     });
   });
 

@@ -101,18 +101,11 @@ describe('Security across the app', () => {
       }
     });
 
-    it('lets the router reach exactly its six tables', () => {
+    it('lets the router reach exactly its five tables (the audit trail is the admin function’s)', () => {
       // GIVEN
       const template = templateOf(app.orchestration);
       const t = app.registry.tables;
-      const expected = [
-        t.registry,
-        t.tenants,
-        t.usage,
-        t.cache,
-        t.decisions,
-        t.audit,
-      ]
+      const expected = [t.registry, t.tenants, t.usage, t.cache, t.decisions]
         .map((table) =>
           JSON.stringify(Stack.of(app.orchestration).resolve(table.tableArn))
         )
@@ -225,8 +218,8 @@ describe('Security across the app', () => {
       // WHEN
       const groups = everywhere(templates, 'AWS::Logs::LogGroup');
 
-      // THEN
-      expect(groups).toHaveLength(7);
+      // THEN: network (3), rotation, rollback, router, admin, API access.
+      expect(groups).toHaveLength(8);
       for (const [id, group] of groups) {
         expect([id, group.Properties.KmsKeyId]).toEqual([
           id,

@@ -9,7 +9,7 @@ import {
   ParameterNotFound,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoModelRegistry } from '../../../lambdas/core/adapters/aws/dynamo-registry';
@@ -237,7 +237,57 @@ describe('Lambda: router handler (AWS composition)', () => {
     expect(JSON.stringify(stored.Items)).not.toContain('stream it');
   });
 
-  it('answers 401 for an unknown key and 403 for admin routes without IAM identity', async () => {
+  it('records feedback on a decision another invocation wrote to DynamoDB, once', async () => {
+    // Arrange: a served request; its decision is flushed after the response.
+    const served = new CapturedStream();
+    await handler(
+      event('/v1/chat/completions', 'POST', {
+        model: 'llama-maverick',
+        messages: [{ role: 'user', content: 'rate me' }],
+      }),
+      served
+    );
+    const decisionId = served.parsed().headers['x-gateway-decision-id']!;
+    const body = { decision_id: decisionId, thumbs: 'up', comment: 'great' };
+
+    // Act: the lookup is a GetItem by decision id (any container's write).
+    const first = new CapturedStream();
+    await handler(event('/v1/feedback', 'POST', body), first);
+    const replay = new CapturedStream();
+    await handler(event('/v1/feedback', 'POST', body), replay);
+    const other = new CapturedStream();
+    await handler(
+      event('/v1/feedback', 'POST', { decision_id: decisionId, score: 0.2 }),
+      other
+    );
+
+    // Assess
+    expect(first.parsed().statusCode).toBe(200);
+    expect(JSON.parse(first.parsed().body)).toEqual(
+      expect.objectContaining({ decision_id: decisionId, score: 1, reward: 1 })
+    );
+    expect(replay.parsed().statusCode).toBe(200);
+    expect(replay.parsed().body).toBe(first.parsed().body);
+    expect(other.parsed().statusCode).toBe(409);
+    const item = await ddb.documentClient().send(
+      new GetCommand({
+        TableName: process.env.DECISIONS_TABLE,
+        Key: { pk: `decision#${decisionId}`, sk: 'decision' },
+      })
+    );
+    expect(item.Item).toEqual(
+      expect.objectContaining({
+        reward: 1,
+        feedback: expect.objectContaining({
+          score: 1,
+          thumbs: 'up',
+          comment: 'great',
+        }),
+      })
+    );
+  });
+
+  it('answers 401 for an unknown key and 404 for admin routes (the admin Lambda serves them)', async () => {
     const bad = new CapturedStream();
     await handler(
       event('/v1/models', 'GET', undefined, 'sk-unknown-key-0000000000'),
@@ -246,7 +296,6 @@ describe('Lambda: router handler (AWS composition)', () => {
     expect(bad.parsed().statusCode).toBe(401);
     const admin = new CapturedStream();
     await handler(event('/v1/admin/kill-switches', 'GET'), admin);
-    expect(admin.parsed().statusCode).toBe(403);
-    expect(JSON.parse(admin.parsed().body).error.code).toBe('iam_required');
+    expect(admin.parsed().statusCode).toBe(404);
   });
 });

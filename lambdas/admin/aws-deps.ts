@@ -1,0 +1,109 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
+import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
+import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
+import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
+import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
+import { SsmRouteSetStore } from '../core/adapters/aws/ssm-route-sets';
+import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
+import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
+import { ConfigError } from '../core/config/load';
+import type { BanditStore, LatencyTracker } from '../core/ports';
+import { RegistryCatalog } from '../core/registry/catalog';
+import { DEFAULT_ROUTE_SET } from '../core/registry/schema';
+import { StaticTenantDirectory } from '../core/tenants/directory';
+import { loadAwsConfig } from '../router/aws-deps';
+import { type AdminRoutes, createAdminRoutes } from './app';
+import { sharedStatsJson } from './stats';
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const v = env[name];
+  if (!v) throw new ConfigError('environment', [`${name} is not set`]);
+  return v;
+}
+
+/** The learning state every router container shares (bandit, latency). */
+export interface SharedLearningState {
+  readonly bandit: BanditStore;
+  readonly latency: LatencyTracker;
+}
+
+/**
+ * Builds the admin routes for the admin Lambda (once per container): the
+ * registry, route sets (SSM), kill switches (SSM), audit and decision log
+ * with write access the router no longer has; callers authenticated by
+ * API Gateway's AWS_IAM. `shared` is the bandit/latency state the routers
+ * share (the DynamoDB-backed stores); without it the stats and bandit reset
+ * only see this container's memory.
+ */
+export function composeAdminAws(
+  env: NodeJS.ProcessEnv = process.env,
+  shared?: SharedLearningState
+): { routes: AdminRoutes; log: Logger } {
+  const config = loadAwsConfig(env);
+  const log = new Logger();
+  const metrics = new EmfMetrics();
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const ssm = new SSMClient({});
+  const registryTable = required(env, 'MODEL_REGISTRY_TABLE');
+  const registry = new DynamoModelRegistry({
+    tableName: registryTable,
+    client: doc,
+  });
+  const param = required(env, 'ROUTE_SET_PARAM');
+  const at = param.lastIndexOf('/');
+  const routeSetName = param.slice(at + 1) || DEFAULT_ROUTE_SET;
+  const routeSets = new SsmRouteSetStore({
+    prefix: param.slice(0, at),
+    tableName: registryTable,
+    client: doc,
+    awsSdkV3Client: ssm,
+    log,
+  });
+  const catalog = new RegistryCatalog({
+    registry,
+    routeSets,
+    routeSetName,
+    seed: config.models,
+    log,
+  });
+  const state = shared ?? {
+    bandit: new MemoryBanditStore(),
+    latency: new MemoryLatencyTracker(),
+  };
+  const routes = createAdminRoutes({
+    config,
+    registry,
+    routeSets,
+    killSwitches: new SsmKillSwitchStore({
+      prefix: required(env, 'KILL_SWITCH_PREFIX'),
+      awsSdkV3Client: ssm,
+      log,
+    }),
+    audit: new DynamoAuditLog({
+      tableName: required(env, 'AUDIT_TABLE'),
+      client: doc,
+    }),
+    bandit: state.bandit,
+    decisions: new DynamoDecisionLog({
+      tableName: required(env, 'DECISIONS_TABLE'),
+      client: doc,
+      log,
+    }),
+    // IAM mode never consults tenants: API Gateway authenticated the caller.
+    tenants: new StaticTenantDirectory([]),
+    auth: { mode: 'iam' },
+    log,
+    metrics,
+    stats: async () => {
+      await catalog.refresh();
+      return sharedStatsJson(catalog.list(), state.latency, state.bandit);
+    },
+  });
+  return { routes, log };
+}
