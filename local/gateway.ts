@@ -4,11 +4,17 @@ import { createStreamingHandler } from '../lambdas/router/lambda-stream';
 import { installAwsLambdaEmulator } from './awslambda-emulator';
 import { composeLocal, type LocalComposeOptions } from './compose';
 import { type LocalServer, startLocalServer } from './server';
+import { createLocalWsEndpoint } from './ws';
 
 /** Options of a local gateway instance. */
 export interface LocalGatewayOptions extends LocalComposeOptions {
   readonly host?: string;
   readonly port?: number;
+  /** WebSocket (`GET /v1/ws`) settings; `GATEWAY_WS_MAX_IN_FLIGHT` sets maxInFlight too. */
+  readonly ws?: {
+    readonly maxInFlight?: number;
+    readonly pingIntervalMs?: number;
+  };
 }
 
 /** A running local gateway and the deps it runs with (for tests and tools). */
@@ -31,6 +37,21 @@ export async function startLocalGateway(
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     maxBodyBytes: config.server.maxBodyBytes,
+    websocket: createLocalWsEndpoint({
+      app,
+      tenants: deps.tenants,
+      maxBodyBytes: config.server.maxBodyBytes,
+      maxInFlight:
+        options.ws?.maxInFlight ??
+        positiveInt((options.env ?? process.env).GATEWAY_WS_MAX_IN_FLIGHT),
+      pingIntervalMs: options.ws?.pingIntervalMs,
+      log: deps.log,
+    }),
   });
   return { ...server, deps };
+}
+
+function positiveInt(v: string | undefined): number | undefined {
+  const n = Number(v);
+  return v && Number.isInteger(n) && n > 0 ? n : undefined;
 }
