@@ -22,7 +22,10 @@ import {
 import { createAdapters } from '../core/providers/registry';
 import { RegistryCatalog } from '../core/registry/catalog';
 import { DEFAULT_ROUTE_SET } from '../core/registry/schema';
-import { StaticTenantDirectory } from '../core/tenants/directory';
+import {
+  StaticTenantDirectory,
+  type TenantDirectory,
+} from '../core/tenants/directory';
 import type { RouterApp, RouterDeps } from './app';
 import { composeRouter } from './compose';
 
@@ -82,7 +85,11 @@ function routeSetPrefix(param: string): { prefix: string; name: string } {
  * Manager, audit and decisions in DynamoDB, metrics as EMF. Admin routes
  * trust API Gateway's AWS_IAM authorisation.
  */
-export function composeAws(env: NodeJS.ProcessEnv = process.env): {
+export function composeAws(
+  env: NodeJS.ProcessEnv = process.env,
+  /** Wraps the tenant directory (the WebSocket handler authenticates by key hash). */
+  options: { wrapTenants?: (tenants: TenantDirectory) => TenantDirectory } = {}
+): {
   app: RouterApp;
   deps: RouterDeps;
 } {
@@ -142,9 +149,14 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
           log,
         })
       : new MemoryDecisionLog(1000),
-    tenants: env.TENANTS_TABLE
-      ? new DynamoTenantDirectory({ tableName: env.TENANTS_TABLE, client: doc })
-      : new StaticTenantDirectory(config.tenants),
+    tenants: (options.wrapTenants ?? ((t) => t))(
+      env.TENANTS_TABLE
+        ? new DynamoTenantDirectory({
+            tableName: env.TENANTS_TABLE,
+            client: doc,
+          })
+        : new StaticTenantDirectory(config.tenants)
+    ),
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     adminAuth: { mode: 'iam' },
   });

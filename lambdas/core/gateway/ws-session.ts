@@ -26,13 +26,23 @@ export type WsChatRunner = (body: string, sink: ResponseSink) => Promise<void>;
 export interface WsFlightStore {
   /** Registers `id` as in flight: `duplicate` when it already is, `full` at `max` flights. */
   begin(id: string, max: number): Promise<'ok' | 'duplicate' | 'full'>;
-  /** Unregisters `id` (and forgets a cancel of it). */
-  end(id: string): Promise<void>;
-  /** Records a cancel of `id`; false when `id` is not in flight (nothing to answer). */
-  requestCancel(id: string): Promise<boolean>;
-  /** True once a cancel of `id` was recorded. */
-  isCancelRequested(id: string): Promise<boolean>;
+  /** Unregisters `id`; `cancelled`: also forget the cancel that stopped it. */
+  end(id: string, cancelled: boolean): Promise<void>;
+  /**
+   * Records a cancel of `id`, whether or not its generation is registered
+   * yet: on AWS the cancel's invocation may run before the create's.
+   */
+  requestCancel(id: string): Promise<void>;
+  /** When a cancel of `id` was recorded (epoch ms), if one was. */
+  cancelRequestedAt(id: string): Promise<number | undefined>;
 }
+
+/**
+ * A cancel recorded up to this long before its generation started still
+ * stops it (the cancel's invocation overtook the create's); an older one is
+ * a leftover of an earlier use of the id.
+ */
+export const WS_EARLY_CANCEL_MS = 30_000;
 
 /** Options of a {@link WsSession}. */
 export interface WsSessionOptions {
@@ -321,7 +331,8 @@ export class WsSession {
         local.cancel();
         await local.drain();
       } else if (this.options.store) {
-        // Another process owns the generation; it answers when it sees this.
+        // Another process owns (or is about to own) the generation; it
+        // answers when it sees this.
         await this.options.store.requestCancel(frame.id);
       }
       // An id that is not in flight already had its terminal frame: nothing to say.
@@ -356,17 +367,22 @@ export class WsSession {
       await this.options.send(this.tooMany(id));
       return;
     }
-    let lastCheck = this.now();
+    const startedAt = this.now();
+    let lastCheck = Number.NEGATIVE_INFINITY;
     let checking = false;
+    let cancelSeen = false;
     const store = this.options.store;
     const check = (): void => {
       if (!store || checking || this.now() - lastCheck < this.pollMs) return;
       checking = true;
       lastCheck = this.now();
-      store.isCancelRequested(id).then(
-        (yes) => {
+      store.cancelRequestedAt(id).then(
+        (at) => {
           checking = false;
-          if (yes) flight.cancel();
+          if (at !== undefined && at >= startedAt - WS_EARLY_CANCEL_MS) {
+            cancelSeen = true;
+            flight.cancel();
+          }
         },
         (err: unknown) => {
           checking = false;
@@ -424,6 +440,8 @@ export class WsSession {
     // first token) is covered by this timer. Both share one throttle.
     const timer = store ? setInterval(check, this.pollMs) : undefined;
     timer?.unref?.();
+    // At once too: a cancel may have overtaken this create.
+    check();
     try {
       await this.options.run(
         JSON.stringify({ ...request, stream: true }),
@@ -449,7 +467,7 @@ export class WsSession {
     if (this.flights.get(id) === flight) this.flights.delete(id);
     if (store) {
       try {
-        await store.end(id);
+        await store.end(id, cancelSeen);
       } catch (err) {
         // The item expires by TTL; the slot is lost until then at worst.
         this.options.log?.warn('websocket flight release failed', {
