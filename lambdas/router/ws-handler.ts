@@ -35,7 +35,10 @@ const positive = (v: string | undefined): number | undefined => {
 export const handler = createWsHandler({
   app,
   tenants: clearKeys!,
-  connections: new DynamoWsConnectionStore({ tableName: table }),
+  connections: new DynamoWsConnectionStore({
+    tableName: table,
+    ttlAttribute: env.WS_TTL_ATTRIBUTE || undefined,
+  }),
   managementClient: (endpoint) => {
     let c = clients.get(endpoint);
     if (!c) {

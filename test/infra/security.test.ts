@@ -225,8 +225,8 @@ describe('Security across the app', () => {
       // WHEN
       const groups = everywhere(templates, 'AWS::Logs::LogGroup');
 
-      // THEN
-      expect(groups).toHaveLength(7);
+      // THEN (+2: the WebSocket function and its stage access logs)
+      expect(groups).toHaveLength(9);
       for (const [id, group] of groups) {
         expect([id, group.Properties.KmsKeyId]).toEqual([
           id,

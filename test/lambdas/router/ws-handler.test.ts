@@ -236,7 +236,7 @@ describe('Function: createWsHandler (API Gateway WebSocket)', () => {
         keyHash: hashApiKey(TEST_KEY),
         tenantId: 'test',
       });
-      expect(raw.Item!.ttl).toBeGreaterThan(Date.now() / 1000 + 7200);
+      expect(raw.Item!.expiresAt).toBeGreaterThan(Date.now() / 1000 + 7200);
       expect(JSON.stringify(raw.Item)).not.toContain(TEST_KEY);
     });
 

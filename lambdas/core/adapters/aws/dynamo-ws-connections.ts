@@ -22,8 +22,10 @@ export interface WsConnectionRecord {
 
 /** Props of {@link DynamoWsConnectionStore}. */
 export interface DynamoWsConnectionStoreProps {
-  /** Connections table (`WS_CONNECTIONS_TABLE`; string keys `pk`, `sk`; TTL attribute `ttl`). */
+  /** Table (`WS_CONNECTIONS_TABLE`, the usage table on AWS; string keys `pk`, `sk`). */
   readonly tableName: string;
+  /** The table's TTL attribute (epoch seconds). @default 'expiresAt' */
+  readonly ttlAttribute?: string;
   readonly client?: DynamoDBDocumentClient;
   /**
    * How long an item outlives its connection's start: API Gateway closes a
@@ -66,12 +68,14 @@ export class DynamoWsConnectionStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly ttlAttr: string;
 
   public constructor(private readonly props: DynamoWsConnectionStoreProps) {
     this.client =
       props.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}));
     this.ttlMs = props.ttlMs ?? 130 * 60_000;
     this.now = props.now ?? Date.now;
+    this.ttlAttr = props.ttlAttribute ?? 'expiresAt';
   }
 
   /** Records an authenticated connection (`$connect`). */
@@ -88,7 +92,7 @@ export class DynamoWsConnectionStore {
           keyHash: record.keyHash,
           tenantId: record.tenantId,
           connectedAt: at,
-          ttl: Math.ceil((at + this.ttlMs) / 1000),
+          [this.ttlAttr]: Math.ceil((at + this.ttlMs) / 1000),
         },
       })
     );
@@ -103,12 +107,13 @@ export class DynamoWsConnectionStore {
         TableName: this.props.tableName,
         Key: wsConnectionKey(connectionId),
         ProjectionExpression: 'keyHash, tenantId, connectedAt, #ttl',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeNames: { '#ttl': this.ttlAttr },
       })
     );
     const item = out.Item;
     // TTL deletion lags expiry by up to days: check the time ourselves.
-    if (!item || (item.ttl as number) * 1000 < this.now()) return undefined;
+    if (!item || (item[this.ttlAttr] as number) * 1000 < this.now())
+      return undefined;
     return {
       keyHash: item.keyHash as string,
       tenantId: item.tenantId as string,
@@ -132,6 +137,7 @@ export class DynamoWsConnectionStore {
     const Key = wsConnectionKey(connectionId);
     const client = this.client;
     const now = this.now;
+    const ttlAttr = this.ttlAttr;
     const cancelKey = (id: string) => ({
       pk: Key.pk,
       sk: `CANCEL#${id}`,
@@ -195,7 +201,7 @@ export class DynamoWsConnectionStore {
             Item: {
               ...cancelKey(id),
               at,
-              ttl: Math.ceil((at + CANCEL_TTL_MS) / 1000),
+              [ttlAttr]: Math.ceil((at + CANCEL_TTL_MS) / 1000),
             },
           })
         );
