@@ -235,6 +235,29 @@ describe.each<Family>(['bedrock', 'gemini', 'openai-compatible'])(
       }
     }, 30_000);
 
+    it('closing the connection aborts its generations upstream', async () => {
+      // Prepare
+      fake.setBehavior({ chunkDelayMs: 40, chunkSize: 4 });
+      const client = await WsTestClient.open(wsUrl(gw), {
+        headers: { authorization: `Bearer ${TEST_KEY}` },
+      });
+      client.create('left', {
+        model: `${family}-a`,
+        messages: [{ role: 'user', content: LONG }],
+      });
+      await client.until(() => client.text('left').length > 0);
+      // Act
+      await client.close();
+      // Assess
+      await eventually(() =>
+        family === 'bedrock'
+          ? (fake as FakeBedrockServer).openStreams === 0
+          : family === 'gemini'
+            ? (fake as FakeGeminiServer).openResponses() === 0
+            : (fake as FakeOpenAIServer).stats.clientAborts === 1
+      );
+    });
+
     it('ends a stream that fails after the first token with chat.error, never silence', async () => {
       // Prepare
       fake.setBehavior({ dropAfterChunks: 2, chunkSize: 4 });
