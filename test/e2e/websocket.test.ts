@@ -249,12 +249,15 @@ describe.each<Family>(['bedrock', 'gemini', 'openai-compatible'])(
       // Act
       await client.close();
       // Assess
-      await eventually(() =>
-        family === 'bedrock'
-          ? (fake as FakeBedrockServer).openStreams === 0
-          : family === 'gemini'
-            ? (fake as FakeGeminiServer).openResponses() === 0
-            : (fake as FakeOpenAIServer).stats.clientAborts === 1
+      await eventually(
+        () =>
+          family === 'bedrock'
+            ? (fake as FakeBedrockServer).openStreams === 0
+            : family === 'gemini'
+              ? (fake as FakeGeminiServer).openResponses() === 0
+              : (fake as FakeOpenAIServer).stats.clientAborts === 1,
+        // The whole answer takes about 2 s: only an abort ends it this soon.
+        1000
       );
     });
 
