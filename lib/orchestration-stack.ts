@@ -13,6 +13,7 @@ import {
 import { GatewayKey } from './constructs/gateway-key';
 import { ROUTER_SERVICE_NAME } from './constructs/gateway-metrics';
 import { RouterApi } from './constructs/router-api';
+import { GatewayWebSocketApi } from './constructs/websocket-api';
 import { type GatewayStackProps, namePrefix } from './gateway-stack-props';
 import type { GatewayTables } from './model-registry-stack';
 import { entryPath } from './paths';
@@ -74,6 +75,8 @@ export class OrchestrationStack extends Stack {
   public readonly admin: GatewayFunction;
   /** The REST API. */
   public readonly api: RouterApi;
+  /** The WebSocket API (same router app; README "WebSocket streaming"). */
+  public readonly webSocket: GatewayWebSocketApi;
   /** AppConfig (and legacy Evidently) experiments. */
   public readonly experiments: GatewayExperiments;
 
@@ -253,6 +256,23 @@ export class OrchestrationStack extends Stack {
       logRetention: settings.logRetention,
       logRemovalPolicy: settings.removalPolicy,
       throttle: settings.apiThrottle,
+    });
+
+    this.webSocket = new GatewayWebSocketApi(this, 'WebSocket', {
+      router: this.router,
+      table: tables.usage,
+      apiName: `${prefix}-ws`,
+      stageName: gatewayEnv,
+      logKey: key,
+      logRetention: settings.logRetention,
+      logRemovalPolicy: settings.removalPolicy,
+      throttle: settings.apiThrottle,
+      network: props.network,
+    });
+    new CfnOutput(this, 'WebSocketUrl', {
+      description:
+        'WebSocket URL of the gateway (README "WebSocket streaming")',
+      value: this.webSocket.url,
     });
 
     new CfnOutput(this, 'ApiUrl', {

@@ -6,6 +6,7 @@ import { composeLocal, type LocalComposeOptions } from './compose';
 import type { DashboardSources } from './dashboard/data';
 import { dashboardRoute } from './dashboard/serve';
 import { type LocalServer, startLocalServer } from './server';
+import { createLocalWsEndpoint } from './ws';
 
 /** Options of a local gateway instance. */
 export interface LocalGatewayOptions extends LocalComposeOptions {
@@ -13,6 +14,11 @@ export interface LocalGatewayOptions extends LocalComposeOptions {
   readonly port?: number;
   /** Extra dashboard sources (cache, experiments) as those modules land. */
   readonly dashboard?: DashboardSources;
+  /** WebSocket (`GET /v1/ws`) settings; `GATEWAY_WS_MAX_IN_FLIGHT` sets maxInFlight too. */
+  readonly ws?: {
+    readonly maxInFlight?: number;
+    readonly pingIntervalMs?: number;
+  };
 }
 
 /** A running local gateway and the deps it runs with (for tests and tools). */
@@ -36,6 +42,21 @@ export async function startLocalGateway(
     port: options.port ?? 0,
     maxBodyBytes: config.server.maxBodyBytes,
     localRoutes: dashboardRoute(deps, options.dashboard),
+    websocket: createLocalWsEndpoint({
+      app,
+      tenants: deps.tenants,
+      maxBodyBytes: config.server.maxBodyBytes,
+      maxInFlight:
+        options.ws?.maxInFlight ??
+        positiveInt((options.env ?? process.env).GATEWAY_WS_MAX_IN_FLIGHT),
+      pingIntervalMs: options.ws?.pingIntervalMs,
+      log: deps.log,
+    }),
   });
   return { ...server, deps };
+}
+
+function positiveInt(v: string | undefined): number | undefined {
+  const n = Number(v);
+  return v && Number.isInteger(n) && n > 0 ? n : undefined;
 }

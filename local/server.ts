@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { GatewayError } from '../lambdas/core/api/errors';
 import type { StreamingHandler } from '../lambdas/router/lambda-stream';
@@ -22,6 +23,11 @@ export interface LocalServerOptions {
   readonly maxBodyBytes: number;
   /** Host-only routes answered before the router (e.g. the dashboard); true = handled. */
   readonly localRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Serves HTTP upgrades (`GET /v1/ws`); absent: upgrades are refused. */
+  readonly websocket?: {
+    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+    close(): void;
+  };
 }
 
 /** A running local gateway. */
@@ -208,6 +214,9 @@ export async function startLocalServer(
     req.on('error', () => res.destroy());
   });
   server.keepAliveTimeout = 65_000;
+  const ws = options.websocket;
+  if (ws)
+    server.on('upgrade', (req, socket, head) => ws.upgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () =>
@@ -222,6 +231,7 @@ export async function startLocalServer(
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        ws?.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -23,7 +23,10 @@ import {
 import { createAdapters } from '../core/providers/registry';
 import { RegistryCatalog } from '../core/registry/catalog';
 import { DEFAULT_ROUTE_SET } from '../core/registry/schema';
-import { StaticTenantDirectory } from '../core/tenants/directory';
+import {
+  StaticTenantDirectory,
+  type TenantDirectory,
+} from '../core/tenants/directory';
 import type { RouterApp, RouterDeps } from './app';
 import { composeRouter } from './compose';
 
@@ -83,7 +86,11 @@ function routeSetPrefix(param: string): { prefix: string; name: string } {
  * Manager, decisions in DynamoDB, metrics as EMF. No admin routes: the
  * admin Lambda (lambdas/admin) serves `/v1/admin/*` with the write access.
  */
-export function composeAws(env: NodeJS.ProcessEnv = process.env): {
+export function composeAws(
+  env: NodeJS.ProcessEnv = process.env,
+  /** Wraps the tenant directory (the WebSocket handler authenticates by key hash). */
+  options: { wrapTenants?: (tenants: TenantDirectory) => TenantDirectory } = {}
+): {
   app: RouterApp;
   deps: RouterDeps;
 } {
@@ -137,9 +144,14 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
           log,
         })
       : new MemoryDecisionLog(1000),
-    tenants: env.TENANTS_TABLE
-      ? new DynamoTenantDirectory({ tableName: env.TENANTS_TABLE, client: doc })
-      : new StaticTenantDirectory(config.tenants),
+    tenants: (options.wrapTenants ?? ((t) => t))(
+      env.TENANTS_TABLE
+        ? new DynamoTenantDirectory({
+            tableName: env.TENANTS_TABLE,
+            client: doc,
+          })
+        : new StaticTenantDirectory(config.tenants)
+    ),
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     cacheStore: env.CACHE_TABLE
       ? new DynamoResponseCacheStore({

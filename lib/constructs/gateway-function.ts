@@ -283,6 +283,11 @@ export class GatewayFunction extends Construct {
     );
   }
 
+  /** Its environment variables so far (a copy; later bindings are not in it). */
+  public environmentVariables(): Record<string, string> {
+    return Object.fromEntries(this.env);
+  }
+
   /** The function's ARN. */
   public get functionArn(): string {
     return this.function.functionArn;

@@ -218,8 +218,9 @@ describe('Security across the app', () => {
       // WHEN
       const groups = everywhere(templates, 'AWS::Logs::LogGroup');
 
-      // THEN: network (3), rotation, rollback, router, admin, API access.
-      expect(groups).toHaveLength(8);
+      // THEN: network (3), rotation, rollback, router, admin, API access,
+      // the WebSocket function and its stage access logs.
+      expect(groups).toHaveLength(10);
       for (const [id, group] of groups) {
         expect([id, group.Properties.KmsKeyId]).toEqual([
           id,

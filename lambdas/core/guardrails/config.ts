@@ -181,7 +181,7 @@ const DEFAULT_PRELUDE =
 const BUILT_IN: Readonly<Record<string, ProfileFile>> = {
   default: {
     input: { enabled: true, promptAttack: true },
-    output: { enabled: true, windowChars: 256 },
+    output: { enabled: true, windowChars: 128 },
     pii: {
       email: 'anonymize',
       phone: 'anonymize',
@@ -265,7 +265,7 @@ function resolveProfile(
     },
     output: {
       enabled: p.output?.enabled ?? true,
-      windowChars: p.output?.windowChars ?? 256,
+      windowChars: p.output?.windowChars ?? 128,
       blockWords: [...shared.words, ...(p.output?.blockWords ?? [])],
       blockPatterns: [...shared.patterns, ...(p.output?.blockPatterns ?? [])],
     },

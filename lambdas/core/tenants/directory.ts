@@ -4,6 +4,11 @@ import { hashApiKey, type ResolvedTenant } from '../config/load';
 export interface TenantDirectory {
   /** The tenant for a presented key, or undefined when the key is unknown. */
   authenticate(apiKey: string): Promise<ResolvedTenant | undefined>;
+  /**
+   * The tenant for a key known only by its SHA-256 (hex): a WebSocket
+   * connection keeps the hash from its handshake, never the key.
+   */
+  authenticateHash?(keyHash: string): Promise<ResolvedTenant | undefined>;
 }
 
 /**
@@ -22,5 +27,11 @@ export class StaticTenantDirectory implements TenantDirectory {
     apiKey: string
   ): Promise<ResolvedTenant | undefined> {
     return this.byHash.get(hashApiKey(apiKey));
+  }
+
+  public async authenticateHash(
+    keyHash: string
+  ): Promise<ResolvedTenant | undefined> {
+    return this.byHash.get(keyHash);
   }
 }

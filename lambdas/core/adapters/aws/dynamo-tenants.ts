@@ -56,7 +56,12 @@ export class DynamoTenantDirectory implements TenantDirectory {
   public async authenticate(
     apiKey: string
   ): Promise<ResolvedTenant | undefined> {
-    const hash = hashApiKey(apiKey);
+    return this.authenticateHash(hashApiKey(apiKey));
+  }
+
+  public async authenticateHash(
+    hash: string
+  ): Promise<ResolvedTenant | undefined> {
     const cached = this.cache.get(hash);
     if (cached !== undefined) return cached === NONE ? undefined : cached;
     const tenant = await this.lookup(hash);
