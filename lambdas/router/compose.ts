@@ -7,10 +7,12 @@ import { modelEntryParser } from '../core/control/model-entry';
 import type { ModelCatalog } from '../core/gateway/plan';
 import type { KillSwitchStore } from '../core/kill-switches/types';
 import { validateScope } from '../core/kill-switches/value';
+import { rewardWeightsFor } from '../core/learning/config';
 import type {
   BanditStore,
   DecisionLog,
   GatewayMetrics,
+  LatencyTracker,
   Log,
 } from '../core/ports';
 import {
@@ -50,6 +52,8 @@ export interface RouterParts {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly adminAuth: AdminAuth;
   readonly bandit?: BanditStore;
+  /** Latency estimates (fleet-shared on AWS); memory when absent. */
+  readonly latency?: LatencyTracker;
   readonly rng?: Rng;
   readonly now?: () => number;
 }
@@ -65,7 +69,17 @@ export function composeRouter(parts: RouterParts): {
 } {
   const { config, log, metrics } = parts;
   const now = parts.now ?? Date.now;
-  const bandit = parts.bandit ?? new MemoryBanditStore();
+  const learning = config.learning;
+  const bandit =
+    parts.bandit ??
+    new MemoryBanditStore({
+      prior: {
+        alpha: learning.success.priorAlpha,
+        beta: learning.success.priorBeta,
+      },
+      halfLifeMs: learning.success.halfLifeMs,
+      now,
+    });
   const breakers = new CircuitBreakerRegistry({
     ...config.resilience.breaker,
     now,
@@ -101,9 +115,10 @@ export function composeRouter(parts: RouterParts): {
     catalog: parts.catalog,
     routing: config.routing,
     bandit,
-    latency: new MemoryLatencyTracker({
-      alpha: config.routing.latencyEwmaAlpha,
-    }),
+    latency:
+      parts.latency ?? new MemoryLatencyTracker({ ...learning.latency, now }),
+    exploration: learning.exploration,
+    rewardWeights: (domain) => rewardWeightsFor(learning, domain),
     rng: parts.rng ?? defaultRng,
     staticExclusions: unavailableProviderExclusions(
       config.providers,

@@ -25,7 +25,7 @@ import {
   planNextStep,
   type RetryBudget,
 } from '../resilience';
-import { computeReward } from '../routing/reward';
+import { computeReward, type RewardWeights } from '../routing/reward';
 import type { ScoredCandidate } from '../routing/types';
 import { costUsd } from '../tokens';
 import type { ChatRequest, ModelConfig, Usage } from '../types';
@@ -58,6 +58,8 @@ export interface ChatServiceDeps {
   readonly now?: () => number;
   /** Random source (backoff jitter). */
   readonly rng: () => number;
+  /** Reward weights (α, β, γ) of a domain (learning.reward). @default DEFAULT_REWARD_WEIGHTS */
+  readonly rewardWeights?: (domain: string) => RewardWeights;
 }
 
 /** Per-request identity passed down from the handler. */
@@ -181,7 +183,12 @@ export class ChatService {
                 attemptStart
               );
           admission.attempt.success();
-          const reward = this.attemptSucceeded(plan, candidate, served);
+          const reward = this.attemptSucceeded(
+            plan,
+            candidate,
+            served,
+            retries
+          );
           this.finish(call, decisionId, started, attemptNo - 1, served, reward);
           return;
         } catch (err) {
@@ -420,7 +427,9 @@ export class ChatService {
   private attemptSucceeded(
     plan: RoutePlan,
     candidate: ScoredCandidate,
-    served: Served
+    served: Served,
+    /** Failed attempts of this same model before it answered. */
+    errors: number
   ): number {
     const model = candidate.model;
     // What the client waited for: the first token when streaming.
@@ -432,13 +441,17 @@ export class ChatService {
       outcome: 'ok',
       latencyMs,
     });
-    const reward = computeReward({
-      ok: true,
-      latencyMs,
-      slaMs: plan.context.maxLatencyMs,
-      costUsd: served.costUsd,
-      referenceCostUsd: this.referenceCost(plan),
-    });
+    const reward = computeReward(
+      {
+        ok: true,
+        latencyMs,
+        slaMs: plan.context.maxLatencyMs,
+        costUsd: served.costUsd,
+        referenceCostUsd: this.referenceCost(plan),
+        errors,
+      },
+      this.deps.rewardWeights?.(plan.context.domain)
+    );
     this.deps.bandit.update(plan.decision.contextKey, model.id, reward);
     return reward;
   }

@@ -1,0 +1,112 @@
+import type { BanditStore, BetaPosterior } from '../ports';
+import type { LearningSums } from './decayed-sums';
+
+/** Options of a decayed Beta bandit. */
+export interface DecayedBanditOptions {
+  /** Prior of arms without (recent) evidence. @default Beta(1, 1), uniform */
+  readonly prior?: BetaPosterior;
+  /** Clock, ms. @default Date.now */
+  readonly now?: () => number;
+}
+
+const UNIFORM_PRIOR: BetaPosterior = Object.freeze({ alpha: 1, beta: 1 });
+
+/** Attribute names of one arm's decayed reward sums. */
+interface ArmAttrs {
+  readonly success: string;
+  readonly failure: string;
+}
+
+/** Prefixes of the success and failure sums; the model id follows. */
+export const SUCCESS_ATTR = 'a|';
+/** Prefix of the failure sum attribute. */
+export const FAILURE_ATTR = 'b|';
+
+/**
+ * Beta posteriors per (context, model) over decayed reward sums:
+ * alpha = prior.alpha + Σ w·r, beta = prior.beta + Σ w·(1 − r), with w
+ * halving every half-life of the sums. Old evidence fades, so an arm whose
+ * quality changed is re-learned within a few half-lives and an arm nobody
+ * chose drifts back to the prior (and so gets explored again) instead of
+ * staying condemned by one bad streak.
+ */
+export class DecayedBanditStore implements BanditStore {
+  /** The prior of arms without evidence. */
+  public readonly prior: BetaPosterior;
+  protected readonly now: () => number;
+  private readonly attrCache = new Map<string, ArmAttrs>();
+
+  public constructor(
+    protected readonly sums: LearningSums,
+    options: DecayedBanditOptions = {}
+  ) {
+    const prior = options.prior ?? UNIFORM_PRIOR;
+    if (
+      !(Number.isFinite(prior.alpha) && prior.alpha > 0) ||
+      !(Number.isFinite(prior.beta) && prior.beta > 0)
+    ) {
+      throw new RangeError(
+        `prior alpha and beta must be finite and > 0, got alpha=${prior.alpha} beta=${prior.beta}`
+      );
+    }
+    this.prior = Object.freeze({ alpha: prior.alpha, beta: prior.beta });
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Posterior of an arm; the prior when it has no evidence. A fresh object every call. */
+  public get(contextKey: string, modelId: string): BetaPosterior {
+    const a = this.attrsOf(modelId);
+    const now = this.now();
+    return {
+      alpha: this.prior.alpha + this.sums.value(contextKey, a.success, now),
+      beta: this.prior.beta + this.sums.value(contextKey, a.failure, now),
+    };
+  }
+
+  /** Adds a reward (clamped to [0, 1]; NaN ignored so one bad outcome can't poison the arm). */
+  public update(contextKey: string, modelId: string, reward: number): void {
+    if (Number.isNaN(reward)) return;
+    const r = reward < 0 ? 0 : Math.min(reward, 1);
+    const a = this.attrsOf(modelId);
+    const now = this.now();
+    this.sums.add(contextKey, a.success, r, now);
+    this.sums.add(contextKey, a.failure, 1 - r, now);
+  }
+
+  /** Forgets every context, or one (subclasses sharing state override this). */
+  public reset(contextKey?: string): void | Promise<void> {
+    const sums = this.sums as LearningSums & { clear?(key?: string): void };
+    sums.clear?.(contextKey);
+  }
+
+  /** Plain-object copy of every arm with evidence, for /v1/stats. */
+  public snapshot(): Record<string, Record<string, BetaPosterior>> {
+    const out: Record<string, Record<string, BetaPosterior>> = {};
+    for (const contextKey of this.sums.keys()) {
+      const entry: Record<string, BetaPosterior> = {};
+      for (const attr of this.sums.attrs(contextKey)) {
+        const prefix = attr.startsWith(SUCCESS_ATTR)
+          ? SUCCESS_ATTR
+          : attr.startsWith(FAILURE_ATTR)
+            ? FAILURE_ATTR
+            : undefined;
+        if (prefix === undefined) continue;
+        const modelId = attr.slice(prefix.length);
+        entry[modelId] ??= this.get(contextKey, modelId);
+      }
+      if (Object.keys(entry).length > 0) out[contextKey] = entry;
+    }
+    return out;
+  }
+
+  private attrsOf(modelId: string): ArmAttrs {
+    let a = this.attrCache.get(modelId);
+    if (!a) {
+      // Cached: get() runs per candidate per decision, on the hot path.
+      a = { success: SUCCESS_ATTR + modelId, failure: FAILURE_ATTR + modelId };
+      if (this.attrCache.size > 10_000) this.attrCache.clear();
+      this.attrCache.set(modelId, a);
+    }
+    return a;
+  }
+}
