@@ -469,6 +469,9 @@ export class ChatService {
       outcome: err.kind,
       latencyMs,
     });
+    // A timeout is a (lower bound on a) latency: a model slowing down under
+    // load must lose traffic before its circuit opens.
+    if (err.kind === 'timeout') this.deps.latency.observe(model.id, latencyMs);
     // Client-caused failures say nothing about the model's quality.
     if (err.kind !== 'bad_request' && err.kind !== 'context_length') {
       this.deps.bandit.update(plan.decision.contextKey, model.id, 0);

@@ -134,6 +134,9 @@ export interface LearningSettings {
  * = 0.3 > 0 with these weights, so the bandit never prefers a model that
  * fails. A configured `expectedLatencyMs` is worth one call (operators'
  * guesses are often off by 2–5×); a cold first call is worth a tenth of one.
+ * Latency forgets within minutes (a model slowing down under load must lose
+ * traffic quickly); success within half an hour (quality shifts are slower
+ * and rewards noisier).
  */
 export const DEFAULT_LEARNING_SETTINGS: LearningSettings = {
   reward: {
@@ -143,10 +146,10 @@ export const DEFAULT_LEARNING_SETTINGS: LearningSettings = {
   latency: {
     priorWeight: 1,
     coldWeight: 0.1,
-    halfLifeMs: 15 * 60_000,
+    halfLifeMs: 2 * 60_000,
     outlierFactor: 4,
   },
-  success: { priorAlpha: 1, priorBeta: 1, halfLifeMs: 60 * 60_000 },
+  success: { priorAlpha: 1, priorBeta: 1, halfLifeMs: 30 * 60_000 },
   exploration: { rate: 0.04 },
   shared: { enabled: true, refreshMs: 3_000, flushMs: 1_000 },
 };

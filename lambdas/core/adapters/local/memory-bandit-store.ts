@@ -10,7 +10,7 @@ import type { BetaPosterior } from '../../ports';
 export interface MemoryBanditStoreOptions extends DecayedBanditOptions {
   /** Prior of arms without evidence. @default Beta(1, 1), uniform */
   readonly prior?: BetaPosterior;
-  /** Half-life of a reward's weight, ms. @default learning.success.halfLifeMs (1 h) */
+  /** Half-life of a reward's weight, ms. @default learning.success.halfLifeMs (30 min) */
   readonly halfLifeMs?: number;
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_LEARNING_SETTINGS } from '../../learning/config';
 import { DecayedSums } from '../../learning/decayed-sums';
 import {
   type ShrunkLatencyOptions,
@@ -13,7 +14,9 @@ export type MemoryLatencyTrackerOptions = ShrunkLatencyOptions;
  */
 export class MemoryLatencyTracker extends ShrunkLatencyTracker {
   public constructor(options: MemoryLatencyTrackerOptions = {}) {
-    const sums = new DecayedSums(options.halfLifeMs ?? 15 * 60_000);
+    const sums = new DecayedSums(
+      options.halfLifeMs ?? DEFAULT_LEARNING_SETTINGS.latency.halfLifeMs
+    );
     super(sums, { ...options, halfLifeMs: sums.halfLifeMs });
   }
 }
