@@ -4,6 +4,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
+import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
@@ -80,11 +81,14 @@ function routeSetPrefix(param: string): { prefix: string; name: string } {
  * DynamoDB registry + the SSM route set, kill switches from SSM (≤ 5 s
  * staleness), tenants from DynamoDB (hashed keys), credentials from Secrets
  * Manager, audit and decisions in DynamoDB, metrics as EMF. Admin routes
- * trust API Gateway's AWS_IAM authorisation.
+ * trust API Gateway's AWS_IAM authorisation. Bandit posteriors and latency
+ * estimates are shared by the fleet through the decisions table
+ * (`learning`: the handler syncs it after each response).
  */
 export function composeAws(env: NodeJS.ProcessEnv = process.env): {
   app: RouterApp;
   deps: RouterDeps;
+  learning?: DynamoLearningStore;
 } {
   const config = loadAwsConfig(env);
   const log = new Logger();
@@ -121,10 +125,21 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
     log,
     onError: () => metrics.event('KillSwitchReadError'),
   });
-  return composeRouter({
+  const learning =
+    env.DECISIONS_TABLE && config.learning.shared.enabled
+      ? new DynamoLearningStore({
+          tableName: env.DECISIONS_TABLE,
+          client: doc,
+          settings: config.learning,
+          log,
+        })
+      : undefined;
+  const router = composeRouter({
     config,
     log,
     metrics,
+    bandit: learning?.bandit,
+    latency: learning?.latency,
     catalog,
     registry,
     routeSets,
@@ -148,4 +163,5 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     adminAuth: { mode: 'iam' },
   });
+  return { ...router, learning };
 }
