@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { buildRouterBundle } from '../scripts/build-router';
+import { benchBanditSimulation } from './bandit-sim';
 import { benchInProcess } from './inprocess-bench';
 import {
   benchFailoverLatency,
@@ -294,6 +295,9 @@ async function main(): Promise<void> {
       iterations: QUICK ? 20_000 : 100_000,
       candidates: 10,
     });
+    const banditSim = await benchBanditSimulation({
+      requests: QUICK ? 2_000 : 10_000,
+    });
     const bundle = await buildRouterBundle();
     const loaderEnv = {
       ...process.env,
@@ -337,6 +341,10 @@ async function main(): Promise<void> {
         note: 'one request through the router with the upstream call answered in memory: no sockets, no scheduler; the stable figure of the gateway logic',
       },
       routing_decision_us: routing,
+      bandit_simulation: {
+        ...banditSim,
+        note: 'cumulative expected regret over requests (two contexts, four arms, quality shifting halfway) vs uniform random and the best fixed arm per context in hindsight; cold outlier = requests until Claude again serves >= 80% of 50 after one 1.5 s first call (README "Learning")',
+      },
       failover_before_first_token: failover,
       kill_switch_propagation: {
         ...propagation,
@@ -432,6 +440,12 @@ async function main(): Promise<void> {
         routing.p99Us.toFixed(1),
         `p50 ${routing.p50Us.toFixed(1)}`,
         '<= 50',
+      ],
+      [
+        `bandit regret, ${banditSim.requests} req.`,
+        String(Math.round(banditSim.regret.bandit)),
+        `uniform ${Math.round(banditSim.regret.uniform)}, best fixed ${Math.round(banditSim.regret.bestFixed)}; cold outlier: recovered in <= ${banditSim.coldOutlier.worstRecoveryRequests ?? 'never'} req.`,
+        '< uniform',
       ],
       [
         'router bundle (bytes, minified)',

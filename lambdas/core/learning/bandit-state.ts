@@ -11,10 +11,26 @@ export interface DecayedBanditOptions {
 
 const UNIFORM_PRIOR: BetaPosterior = Object.freeze({ alpha: 1, beta: 1 });
 
-/** Attribute names of one arm's decayed reward sums. */
+/** Attribute names of one arm's decayed reward sums, and its last posterior. */
 interface ArmAttrs {
   readonly success: string;
   readonly failure: string;
+}
+
+interface Memo {
+  posterior: BetaPosterior;
+  version: number;
+  tick: number;
+}
+
+/**
+ * Reads are memoised per (sums version, clock tick). A tick is a
+ * ten-thousandth of the half-life (180 ms at 30 min), over which decay
+ * moves a posterior by less than 0.01%: the same instant for the bandit.
+ */
+export function clockTick(now: number, halfLifeMs: number): number {
+  const q = Math.max(1, Math.floor(halfLifeMs / 10_000));
+  return Math.floor(now / q) * q;
 }
 
 /** Prefixes of the success and failure sums; the model id follows. */
@@ -35,11 +51,14 @@ export class DecayedBanditStore implements BanditStore {
   public readonly prior: BetaPosterior;
   protected readonly now: () => number;
   private readonly attrCache = new Map<string, ArmAttrs>();
+  private readonly memo = new Map<string, Map<string, Memo>>();
+  private readonly halfLifeMs: number;
 
   public constructor(
-    protected readonly sums: LearningSums,
+    protected readonly sums: LearningSums & { readonly halfLifeMs?: number },
     options: DecayedBanditOptions = {}
   ) {
+    this.halfLifeMs = sums.halfLifeMs ?? 1;
     const prior = options.prior ?? UNIFORM_PRIOR;
     if (
       !(Number.isFinite(prior.alpha) && prior.alpha > 0) ||
@@ -53,14 +72,33 @@ export class DecayedBanditStore implements BanditStore {
     this.now = options.now ?? Date.now;
   }
 
-  /** Posterior of an arm; the prior when it has no evidence. A fresh object every call. */
+  /** Posterior of an arm; the prior when it has no evidence. Never mutated once returned. */
   public get(contextKey: string, modelId: string): BetaPosterior {
+    const tick = clockTick(this.now(), this.halfLifeMs);
+    const version = this.sums.version;
+    let byModel = this.memo.get(contextKey);
+    const hit = byModel?.get(modelId);
+    if (hit && hit.version === version && hit.tick === tick) {
+      return hit.posterior;
+    }
     const a = this.attrsOf(modelId);
-    const now = this.now();
-    return {
-      alpha: this.prior.alpha + this.sums.value(contextKey, a.success, now),
-      beta: this.prior.beta + this.sums.value(contextKey, a.failure, now),
-    };
+    const posterior = Object.freeze({
+      alpha: this.prior.alpha + this.sums.value(contextKey, a.success, tick),
+      beta: this.prior.beta + this.sums.value(contextKey, a.failure, tick),
+    });
+    if (hit) {
+      hit.posterior = posterior;
+      hit.version = version;
+      hit.tick = tick;
+    } else {
+      if (!byModel) {
+        if (this.memo.size > 10_000) this.memo.clear();
+        byModel = new Map();
+        this.memo.set(contextKey, byModel);
+      }
+      byModel.set(modelId, { posterior, version, tick });
+    }
+    return posterior;
   }
 
   /** Adds a reward (clamped to [0, 1]; NaN ignored so one bad outcome can't poison the arm). */
@@ -92,7 +130,7 @@ export class DecayedBanditStore implements BanditStore {
             : undefined;
         if (prefix === undefined) continue;
         const modelId = attr.slice(prefix.length);
-        entry[modelId] ??= this.get(contextKey, modelId);
+        entry[modelId] ??= { ...this.get(contextKey, modelId) };
       }
       if (Object.keys(entry).length > 0) out[contextKey] = entry;
     }

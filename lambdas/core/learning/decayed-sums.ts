@@ -35,15 +35,30 @@ export interface LearningSums {
   readonly version: number;
 }
 
-type Eras = Map<number, Map<string, number>>;
+/**
+ * One (key, attribute): its scaled sums in the newest era seen and the one
+ * before. Mutated in place so reads on the hot path allocate nothing.
+ */
+interface Cell {
+  era: number;
+  value: number;
+  prevEra: number;
+  prevValue: number;
+}
 
 /** Forward-decayed sums per (key, era, attribute), in memory. */
 export class DecayedSums implements LearningSums {
   /** The half-life of every sum, ms. */
   public readonly halfLifeMs: number;
   private readonly eraMs: number;
-  private readonly data = new Map<string, Eras>();
+  private readonly data = new Map<string, Map<string, Cell>>();
   private changes = 0;
+  // Decay factors of the current and previous era, memoised per `now`
+  // (a decision reads dozens of sums at the same instant).
+  private memoNow = Number.NaN;
+  private memoEra = 0;
+  private memoFactor = 0;
+  private memoPrevFactor = 0;
 
   public constructor(halfLifeMs: number) {
     if (!(Number.isFinite(halfLifeMs) && halfLifeMs > 0)) {
@@ -73,37 +88,59 @@ export class DecayedSums implements LearningSums {
     attr: string,
     scaled: number
   ): void {
-    if (!Number.isFinite(scaled) || scaled === 0) return;
-    let eras = this.data.get(key);
-    if (!eras) {
-      eras = new Map();
-      this.data.set(key, eras);
-    }
-    let attrs = eras.get(era);
+    if (!Number.isFinite(scaled)) return;
+    let attrs = this.data.get(key);
     if (!attrs) {
       attrs = new Map();
-      eras.set(era, attrs);
-      // Eras two behind the newest no longer count: drop them.
-      for (const e of eras.keys()) if (e < era - 1) eras.delete(e);
+      this.data.set(key, attrs);
     }
-    attrs.set(attr, (attrs.get(attr) ?? 0) + scaled);
+    const cell = attrs.get(attr);
+    if (!cell) {
+      attrs.set(attr, {
+        era,
+        value: scaled,
+        prevEra: era - 1,
+        prevValue: 0,
+      });
+    } else if (era === cell.era) {
+      cell.value += scaled;
+    } else if (era > cell.era) {
+      // A new era: the old one becomes the previous (or drops out).
+      cell.prevValue = era === cell.era + 1 ? cell.value : 0;
+      cell.prevEra = era - 1;
+      cell.era = era;
+      cell.value = scaled;
+    } else if (era === cell.prevEra) {
+      cell.prevValue += scaled;
+    }
+    // Older than the previous era: it no longer counts.
     this.changes++;
   }
 
   /** Decayed sum at `now` over the current and the previous era. */
   public value(key: string, attr: string, now: number): number {
-    const eras = this.data.get(key);
-    if (!eras) return 0;
-    const current = eraOf(now, this.halfLifeMs);
-    let sum = 0;
-    for (const [era, attrs] of eras) {
-      if (era < current - 1) continue;
-      const v = attrs.get(attr);
-      if (v !== undefined) {
-        sum += v * 2 ** ((era * this.eraMs - now) / this.halfLifeMs);
-      }
+    const cell = this.data.get(key)?.get(attr);
+    if (!cell) return 0;
+    if (now !== this.memoNow) {
+      const era = eraOf(now, this.halfLifeMs);
+      this.memoNow = now;
+      this.memoEra = era;
+      this.memoFactor = 2 ** ((era * this.eraMs - now) / this.halfLifeMs);
+      this.memoPrevFactor = this.memoFactor * 2 ** -ERA_HALF_LIVES;
     }
-    return sum;
+    return (
+      this.weighted(cell.era, cell.value) +
+      this.weighted(cell.prevEra, cell.prevValue)
+    );
+  }
+
+  private weighted(era: number, value: number): number {
+    if (value === 0) return 0;
+    if (era === this.memoEra) return value * this.memoFactor;
+    if (era === this.memoEra - 1) return value * this.memoPrevFactor;
+    if (era < this.memoEra - 1) return 0;
+    // A future era (clock skew between writers): weigh it exactly.
+    return value * 2 ** ((era * this.eraMs - this.memoNow) / this.halfLifeMs);
   }
 
   /** Keys with stored values. */
@@ -111,23 +148,34 @@ export class DecayedSums implements LearningSums {
     return this.data.keys();
   }
 
-  /** Attributes of a key across its eras. */
+  /** Attributes of a key. */
   public attrs(key: string): Iterable<string> {
-    const out = new Set<string>();
-    for (const attrs of this.data.get(key)?.values() ?? []) {
-      for (const a of attrs.keys()) out.add(a);
-    }
-    return out;
+    return this.data.get(key)?.keys() ?? [];
   }
 
-  /** Every stored (key, era, attr, scaled value), e.g. to flush as ADDs. */
+  /** Every stored (key, era) with its scaled values, e.g. to flush as ADDs. */
   public *entries(): Generator<{
     key: string;
     era: number;
     values: ReadonlyMap<string, number>;
   }> {
-    for (const [key, eras] of this.data) {
-      for (const [era, values] of eras) yield { key, era, values };
+    for (const [key, attrs] of this.data) {
+      const byEra = new Map<number, Map<string, number>>();
+      for (const [attr, cell] of attrs) {
+        for (const [era, v] of [
+          [cell.prevEra, cell.prevValue],
+          [cell.era, cell.value],
+        ] as const) {
+          if (v === 0) continue;
+          let values = byEra.get(era);
+          if (!values) {
+            values = new Map();
+            byEra.set(era, values);
+          }
+          values.set(attr, v);
+        }
+      }
+      for (const [era, values] of byEra) yield { key, era, values };
     }
   }
 

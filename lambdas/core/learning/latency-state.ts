@@ -1,4 +1,5 @@
 import type { LatencyTracker } from '../ports';
+import { clockTick } from './bandit-state';
 import { DEFAULT_LEARNING_SETTINGS, type LatencyLearning } from './config';
 import type { LearningSums } from './decayed-sums';
 
@@ -24,6 +25,11 @@ interface Attrs {
   readonly weight: string;
   readonly logSum: string;
   readonly count: string;
+  /** Last estimate, memoised per (sums version, clock tick, prior). */
+  memoVersion: number;
+  memoTick: number;
+  memoPrior: number | undefined;
+  memoValue: number | undefined;
 }
 
 /**
@@ -107,8 +113,29 @@ export class ShrunkLatencyTracker implements LatencyTracker {
    * undefined when there is nothing at all to go on.
    */
   public estimate(modelId: string, priorMs?: number): number | undefined {
-    const now = this.now();
+    const now = clockTick(this.now(), this.settings.halfLifeMs);
     const a = this.attrsOf(modelId);
+    const version = this.sums.version;
+    if (
+      a.memoVersion === version &&
+      a.memoTick === now &&
+      a.memoPrior === priorMs
+    ) {
+      return a.memoValue;
+    }
+    const value = this.compute(a, priorMs, now);
+    a.memoVersion = version;
+    a.memoTick = now;
+    a.memoPrior = priorMs;
+    a.memoValue = value;
+    return value;
+  }
+
+  private compute(
+    a: Attrs,
+    priorMs: number | undefined,
+    now: number
+  ): number | undefined {
     const w = this.sums.value(LATENCY_KEY, a.weight, now);
     const s = w > 0 ? this.sums.value(LATENCY_KEY, a.logSum, now) : 0;
     const prior =
@@ -167,6 +194,10 @@ export class ShrunkLatencyTracker implements LatencyTracker {
         weight: WEIGHT_ATTR + modelId,
         logSum: LOG_SUM_ATTR + modelId,
         count: COUNT_ATTR + modelId,
+        memoVersion: -1,
+        memoTick: 0,
+        memoPrior: undefined,
+        memoValue: undefined,
       };
       if (this.attrCache.size > 10_000) this.attrCache.clear();
       this.attrCache.set(modelId, a);
