@@ -6,7 +6,10 @@ import {
   GetCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { DecayedBanditStore } from '../../learning/bandit-state';
+import {
+  type DecayedBanditOptions,
+  DecayedBanditStore,
+} from '../../learning/bandit-state';
 import {
   DEFAULT_LEARNING_SETTINGS,
   type LearningSettings,
@@ -50,6 +53,21 @@ const GEN_ATTR = 'gen';
 const CONTEXT_GEN_PREFIX = 'cg|';
 /** Stored sums are attributes with a `|` (pk, sk, expiresAt have none). */
 const isSumAttr = (name: string): boolean => name.includes('|');
+
+/** The decayed bandit over the shared sums; a reset acts on the fleet. */
+class SharedBanditStore extends DecayedBanditStore {
+  public constructor(
+    sums: SharedSums,
+    options: DecayedBanditOptions,
+    private readonly resetFleet: (contextKey?: string) => Promise<void>
+  ) {
+    super(sums, options);
+  }
+
+  public override reset(contextKey?: string): Promise<void> {
+    return this.resetFleet(contextKey);
+  }
+}
 
 interface Generations {
   readonly global: number;
@@ -106,15 +124,14 @@ export class DynamoLearningStore {
     const { success, latency } = this.settings;
     this.banditSums = new SharedSums(success.halfLifeMs);
     this.latencySums = new SharedSums(latency.halfLifeMs);
-    const store = this;
-    this.bandit = new (class extends DecayedBanditStore {
-      public override reset(contextKey?: string): Promise<void> {
-        return store.reset(contextKey);
-      }
-    })(this.banditSums, {
-      prior: { alpha: success.priorAlpha, beta: success.priorBeta },
-      now: this.now,
-    });
+    this.bandit = new SharedBanditStore(
+      this.banditSums,
+      {
+        prior: { alpha: success.priorAlpha, beta: success.priorBeta },
+        now: this.now,
+      },
+      (contextKey) => this.reset(contextKey)
+    );
     this.latency = new ShrunkLatencyTracker(this.latencySums, {
       ...latency,
       now: this.now,
@@ -188,9 +205,13 @@ export class DynamoLearningStore {
     await this.refresh();
   }
 
-  private sortKey(contextKey: string, era: number): string {
-    const cg = this.gens.contexts.get(contextKey) ?? 0;
-    return `G${this.gens.global}.${cg}#E${era}`;
+  private sortKey(
+    contextKey: string,
+    era: number,
+    gens: Generations = this.gens
+  ): string {
+    const cg = gens.contexts.get(contextKey) ?? 0;
+    return `G${gens.global}.${cg}#E${era}`;
   }
 
   private expiresAt(era: number, halfLifeMs: number): number {
@@ -295,9 +316,6 @@ export class DynamoLearningStore {
         contexts.length = this.maxContexts;
       }
       const gens = readGenerations(item);
-      const regenerated = this.changedContexts(gens);
-      this.gens = gens;
-      for (const c of contexts) this.registered.add(c);
 
       const now = this.now();
       const banditEra = eraOf(now, this.banditSums.halfLifeMs);
@@ -305,7 +323,10 @@ export class DynamoLearningStore {
       const keys: { pk: string; sk: string }[] = [];
       for (const c of contexts) {
         for (const era of [banditEra - 1, banditEra]) {
-          keys.push({ pk: BANDIT_PK_PREFIX + c, sk: this.sortKey(c, era) });
+          keys.push({
+            pk: BANDIT_PK_PREFIX + c,
+            sk: this.sortKey(c, era, gens),
+          });
         }
       }
       for (const era of [latencyEra - 1, latencyEra]) {
@@ -328,6 +349,11 @@ export class DynamoLearningStore {
           }
         }
       }
+      // Applied only once the whole read succeeded, so a failed read never
+      // leaves new generations over old sums.
+      const regenerated = this.changedContexts(gens);
+      this.gens = gens;
+      for (const c of contexts) this.registered.add(c);
       // A reset elsewhere: local deltas of the old generation are void.
       if (regenerated === 'all') this.banditSums.clear();
       else for (const c of regenerated) this.banditSums.clear(c);
