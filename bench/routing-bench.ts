@@ -1,5 +1,6 @@
 import { MemoryBanditStore } from '../lambdas/core/adapters/local/memory-bandit-store';
 import { MemoryLatencyTracker } from '../lambdas/core/adapters/local/memory-latency-tracker';
+import { DEFAULT_LEARNING_SETTINGS } from '../lambdas/core/learning/config';
 import { defaultRng, seededRng } from '../lambdas/core/routing/bandit';
 import { contextKey } from '../lambdas/core/routing/context-key';
 import { decide } from '../lambdas/core/routing/decide';
@@ -93,6 +94,8 @@ export function benchRoutingDecision(
     latency,
     bandit,
     rng: defaultRng,
+    // As the router runs it: bounded exploration mixed in.
+    exploration: DEFAULT_LEARNING_SETTINGS.exploration,
     settings: {
       ...DEFAULT_ROUTING_SETTINGS,
       propensitySamples:

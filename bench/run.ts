@@ -9,6 +9,7 @@ import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { benchBanditSimulation } from './bandit-sim';
 import { benchCacheHit } from './cache-bench';
 import { benchColdStart } from './cold-start';
 import { benchInProcess } from './inprocess-bench';
@@ -278,6 +279,9 @@ async function main(): Promise<void> {
       iterations: QUICK ? 20_000 : 100_000,
       candidates: 10,
     });
+    const banditSim = await benchBanditSimulation({
+      requests: QUICK ? 2_000 : 10_000,
+    });
     const cold = await benchColdStart(QUICK ? 7 : 15);
     const results = {
       date: new Date().toISOString(),
@@ -304,6 +308,10 @@ async function main(): Promise<void> {
         note: 'per request in process, upstream answered in memory: hit = lookup + replay (no provider call); miss = lookup + provider + capture + store; bypass = non-deterministic request',
       },
       routing_decision_us: routing,
+      bandit_simulation: {
+        ...banditSim,
+        note: 'cumulative expected regret over requests (two contexts, four arms, quality shifting halfway) vs uniform random and the best fixed arm per context in hindsight; cold outlier = requests until Claude again serves >= 80% of 50 after one 1.5 s first call (README "Learning")',
+      },
       failover_before_first_token: failover,
       kill_switch_propagation: {
         ...propagation,
@@ -412,6 +420,12 @@ async function main(): Promise<void> {
         routing.p99Us.toFixed(1),
         `p50 ${routing.p50Us.toFixed(1)}`,
         '<= 50',
+      ],
+      [
+        `bandit regret, ${banditSim.requests} req.`,
+        String(Math.round(banditSim.regret.bandit)),
+        `uniform ${Math.round(banditSim.regret.uniform)}, best fixed ${Math.round(banditSim.regret.bestFixed)}; cold outlier: recovered in <= ${banditSim.coldOutlier.worstRecoveryRequests ?? 'never'} req.`,
+        '< uniform',
       ],
       [
         'router bundle over reference (bytes)',

@@ -20,18 +20,29 @@ export interface BanditStore {
   get(contextKey: string, modelId: string): BetaPosterior;
   /** Adds a reward in [0, 1]: alpha += reward, beta += 1 - reward. */
   update(contextKey: string, modelId: string, reward: number): void;
-  /** Forgets all state (or one context). */
-  reset(contextKey?: string): void;
+  /**
+   * Forgets all state (or one context). A fleet-shared store resets the
+   * shared state, so it may be asynchronous.
+   */
+  reset(contextKey?: string): void | Promise<void>;
   /** All posteriors, for /v1/stats. */
   snapshot(): Record<string, Record<string, BetaPosterior>>;
 }
 
-/** Observed latency per model (EWMA), feeding the policy's latency term. */
+/**
+ * Latency per model, feeding the policy's latency term: a prior shrunk
+ * toward decayed observations (lambdas/core/learning/latency-state.ts).
+ */
 export interface LatencyTracker {
+  /** Records one served call; the first per model in a process counts as cold. */
   observe(modelId: string, latencyMs: number): void;
-  /** EWMA of observed latency, undefined before the first observation. */
-  estimate(modelId: string): number | undefined;
-  /** Observations so far. */
+  /**
+   * Latency estimate, ms: `priorMs` (the model's configured expectation), or
+   * else the fleet median, shrunk toward the model's observations; undefined
+   * only when there is neither a prior nor any observation.
+   */
+  estimate(modelId: string, priorMs?: number): number | undefined;
+  /** Recent observations (decayed count). */
   count(modelId: string): number;
 }
 

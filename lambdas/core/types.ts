@@ -44,8 +44,11 @@ export interface ModelConfig {
   readonly domains: readonly string[];
   /** Prior quality estimate in [0, 1]; seeds the policy's quality term. */
   readonly quality: number;
-  /** Expected latency before observations exist (ms for a typical reply). */
-  readonly expectedLatencyMs: number;
+  /**
+   * Expected latency of a typical reply, ms: the prior of the latency
+   * estimate. Unset: the fleet median of observed models is the prior.
+   */
+  readonly expectedLatencyMs?: number;
   /** Lifecycle status; only `active` and `canary` are routable by default. */
   readonly status: 'active' | 'canary' | 'shadow' | 'deprecated';
   /** Whether `model: "auto"` may pick it (false: by name only; default true). */

@@ -4,6 +4,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BedrockGuardrail } from '../core/adapters/aws/bedrock-guardrail';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
+import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoResponseCacheStore } from '../core/adapters/aws/dynamo-response-cache';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
@@ -85,6 +86,8 @@ function routeSetPrefix(param: string): { prefix: string; name: string } {
  * staleness), tenants from DynamoDB (hashed keys), credentials from Secrets
  * Manager, decisions in DynamoDB, metrics as EMF. No admin routes: the
  * admin Lambda (lambdas/admin) serves `/v1/admin/*` with the write access.
+ * Bandit posteriors and latency estimates are shared by the fleet through
+ * the decisions table (`learning`: the handler syncs it after each response).
  */
 export function composeAws(
   env: NodeJS.ProcessEnv = process.env,
@@ -93,6 +96,7 @@ export function composeAws(
 ): {
   app: RouterApp;
   deps: RouterDeps;
+  learning?: DynamoLearningStore;
 } {
   const config = loadAwsConfig(env);
   const log = new Logger();
@@ -129,10 +133,21 @@ export function composeAws(
     log,
     onError: () => metrics.event('KillSwitchReadError'),
   });
-  return composeRouter({
+  const learning =
+    env.DECISIONS_TABLE && config.learning.shared.enabled
+      ? new DynamoLearningStore({
+          tableName: env.DECISIONS_TABLE,
+          client: doc,
+          settings: config.learning,
+          log,
+        })
+      : undefined;
+  const router = composeRouter({
     config,
     log,
     metrics,
+    bandit: learning?.bandit,
+    latency: learning?.latency,
     catalog,
     routeSetName: name,
     killSwitches,
@@ -167,4 +182,5 @@ export function composeAws(
         })
       : undefined,
   });
+  return { ...router, learning };
 }

@@ -9,10 +9,12 @@ import { OutputGuard } from '../core/guardrails/output-filter';
 import { GuardrailService } from '../core/guardrails/service';
 import type { Guardrail } from '../core/guardrails/types';
 import type { KillSwitchStore } from '../core/kill-switches/types';
+import { rewardWeightsFor } from '../core/learning/config';
 import type {
   BanditStore,
   DecisionLog,
   GatewayMetrics,
+  LatencyTracker,
   Log,
 } from '../core/ports';
 import {
@@ -52,6 +54,8 @@ export interface RouterParts {
    */
   readonly admin?: (deps: RouterDeps) => AdminRoutes;
   readonly bandit?: BanditStore;
+  /** Latency estimates (fleet-shared on AWS); memory when absent. */
+  readonly latency?: LatencyTracker;
   readonly rng?: Rng;
   readonly now?: () => number;
   /** Shared response cache behind the LRU (DynamoDB on AWS). @default - LRU only */
@@ -71,7 +75,17 @@ export function composeRouter(parts: RouterParts): {
 } {
   const { config, log, metrics } = parts;
   const now = parts.now ?? Date.now;
-  const bandit = parts.bandit ?? new MemoryBanditStore();
+  const learning = config.learning;
+  const bandit =
+    parts.bandit ??
+    new MemoryBanditStore({
+      prior: {
+        alpha: learning.success.priorAlpha,
+        beta: learning.success.priorBeta,
+      },
+      halfLifeMs: learning.success.halfLifeMs,
+      now,
+    });
   const breakers = new CircuitBreakerRegistry({
     ...config.resilience.breaker,
     now,
@@ -99,9 +113,10 @@ export function composeRouter(parts: RouterParts): {
     catalog: parts.catalog,
     routing: config.routing,
     bandit,
-    latency: new MemoryLatencyTracker({
-      alpha: config.routing.latencyEwmaAlpha,
-    }),
+    latency:
+      parts.latency ?? new MemoryLatencyTracker({ ...learning.latency, now }),
+    exploration: learning.exploration,
+    rewardWeights: (domain) => rewardWeightsFor(learning, domain),
     rng: parts.rng ?? defaultRng,
     staticExclusions: unavailableProviderExclusions(
       config.providers,

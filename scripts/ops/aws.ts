@@ -4,6 +4,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../../lambdas/core/adapters/aws/dynamo-audit-log';
 import { DynamoDecisionLog } from '../../lambdas/core/adapters/aws/dynamo-decision-log';
+import { DynamoLearningStore } from '../../lambdas/core/adapters/aws/dynamo-learning-store';
 import { DynamoModelRegistry } from '../../lambdas/core/adapters/aws/dynamo-registry';
 import { DynamoTenantDirectory } from '../../lambdas/core/adapters/aws/dynamo-tenants';
 import { SsmKillSwitchStore } from '../../lambdas/core/adapters/aws/ssm-kill-switches';
@@ -68,6 +69,15 @@ export async function awsOpsContext(
     tableName(ssm, env, 'tenants'),
   ]);
   const log = new Logger({ serviceName: 'ai-gateway-ops', logLevel: 'WARN' });
+  // The fleet-shared bandit lives in the decisions table: a reset from here
+  // acts on what every router reads (README "Learning").
+  const decisionsTable = await tableName(ssm, env, 'decisions').catch(
+    () => undefined
+  );
+  const learning = decisionsTable
+    ? new DynamoLearningStore({ tableName: decisionsTable, client: doc, log })
+    : undefined;
+  await learning?.refresh();
   const who =
     process.env.GATEWAY_OPS_USER ?? `${process.env.USER ?? 'operator'}@ops-cli`;
   const plane = new ControlPlane({
@@ -89,7 +99,7 @@ export async function awsOpsContext(
       maxAgeMs: 0,
     }),
     audit: new DynamoAuditLog({ tableName: auditTable, client: doc }),
-    bandit: new MemoryBanditStore(),
+    bandit: learning?.bandit ?? new MemoryBanditStore(),
     parseModelEntry: () => {
       throw new OpsError(
         'use `npm run registry -- seed` to write model versions'

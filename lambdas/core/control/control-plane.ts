@@ -267,7 +267,7 @@ export class ControlPlane {
     const scoped = contextKey
       ? { [contextKey]: before[contextKey] ?? {} }
       : before;
-    this.deps.bandit.reset(contextKey);
+    await this.deps.bandit.reset(contextKey);
     await this.audit(
       actor,
       'bandit.reset',

@@ -17,6 +17,7 @@ import {
   type RetryBudget,
 } from '../resilience';
 import { bestRetryTarget } from '../resilience/retry-target';
+import type { RewardWeights } from '../routing/reward';
 import type { ModelConfig } from '../types';
 import { AfterFirstTokenError, AttemptRunner } from './attempt-runner';
 import type { ChatCall } from './chat-call';
@@ -58,6 +59,8 @@ export interface ChatServiceDeps {
   readonly rng: () => number;
   /** Output guardrail (final text; windowed over streams). @default - none */
   readonly outputGuard?: OutputGuard;
+  /** Reward weights (α, β, γ) of a domain (learning.reward). @default DEFAULT_REWARD_WEIGHTS */
+  readonly rewardWeights?: (domain: string) => RewardWeights;
 }
 
 /**
@@ -93,6 +96,7 @@ export class ChatService {
       decisions: deps.decisions,
       log: deps.log,
       now: this.now,
+      rewardWeights: deps.rewardWeights,
     });
   }
 
@@ -179,7 +183,12 @@ export class ChatService {
                 headers
               );
           admission.attempt.success();
-          const reward = this.record.attemptSucceeded(plan, candidate, served);
+          const reward = this.record.attemptSucceeded(
+            plan,
+            candidate,
+            served,
+            retries
+          );
           this.record.finished(call, ref, attemptNo - 1, served, reward);
           return;
         } catch (err) {

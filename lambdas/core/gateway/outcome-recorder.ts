@@ -7,7 +7,7 @@ import type {
   Log,
 } from '../ports';
 import type { ProviderError } from '../providers/errors';
-import { computeReward } from '../routing/reward';
+import { computeReward, type RewardWeights } from '../routing/reward';
 import type { ScoredCandidate } from '../routing/types';
 import type { ModelConfig } from '../types';
 import type { ChatCall, Served } from './chat-call';
@@ -21,6 +21,8 @@ export interface OutcomeRecorderDeps {
   readonly decisions: DecisionLog;
   readonly log: Log;
   readonly now: () => number;
+  /** Reward weights (α, β, γ) of a domain (learning.reward). @default DEFAULT_REWARD_WEIGHTS */
+  readonly rewardWeights?: (domain: string) => RewardWeights;
 }
 
 /** Identity of one request's decision record. */
@@ -42,7 +44,9 @@ export class OutcomeRecorder {
   public attemptSucceeded(
     plan: RoutePlan,
     candidate: ScoredCandidate,
-    served: Served
+    served: Served,
+    /** Failed attempts of this same model before it answered. */
+    errors = 0
   ): number {
     const model = candidate.model;
     // What the client waited for: the first token when streaming.
@@ -54,13 +58,17 @@ export class OutcomeRecorder {
       outcome: 'ok',
       latencyMs,
     });
-    const reward = computeReward({
-      ok: true,
-      latencyMs,
-      slaMs: plan.context.maxLatencyMs,
-      costUsd: served.costUsd,
-      referenceCostUsd: referenceCost(plan),
-    });
+    const reward = computeReward(
+      {
+        ok: true,
+        latencyMs,
+        slaMs: plan.context.maxLatencyMs,
+        costUsd: served.costUsd,
+        referenceCostUsd: referenceCost(plan),
+        errors,
+      },
+      this.deps.rewardWeights?.(plan.context.domain)
+    );
     this.deps.bandit.update(plan.decision.contextKey, model.id, reward);
     return reward;
   }
@@ -79,6 +87,9 @@ export class OutcomeRecorder {
       outcome: err.kind,
       latencyMs,
     });
+    // A timeout is a (lower bound on a) latency: a model slowing down under
+    // load must lose traffic before its circuit opens.
+    if (err.kind === 'timeout') this.deps.latency.observe(model.id, latencyMs);
     // Client-caused failures say nothing about the model's quality.
     if (err.kind !== 'bad_request' && err.kind !== 'context_length') {
       this.deps.bandit.update(plan.decision.contextKey, model.id, 0);

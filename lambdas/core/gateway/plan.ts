@@ -1,5 +1,6 @@
 import { GatewayError } from '../api/errors';
 import type { ResolvedRouting, ResolvedTenant } from '../config/load';
+import type { ExplorationSettings } from '../learning/config';
 import type { BanditStore, LatencyTracker } from '../ports';
 import { decide } from '../routing/decide';
 import type {
@@ -27,6 +28,8 @@ export interface PlanDeps {
   readonly bandit: BanditStore;
   readonly latency: LatencyTracker;
   readonly rng: Rng;
+  /** Bounded exploration (learning.exploration); absent: none. */
+  readonly exploration?: ExplorationSettings;
 }
 
 /** A routing plan: the context the core saw and its decision. */
@@ -117,6 +120,7 @@ export function planRoute(
     rng: deps.rng,
     settings: deps.routing.settings,
     external,
+    exploration: deps.exploration,
   });
   return {
     context,

@@ -64,7 +64,11 @@ export function resolveModelEntry(
     pricing: m.pricing ?? { inputPer1M: 0, outputPer1M: 0 },
     domains: m.domains ?? [],
     quality: m.quality ?? 0.5,
-    expectedLatencyMs: m.expectedLatencyMs ?? 1000,
+    // Unset stays unset: the latency estimate then starts from the fleet
+    // median instead of a made-up constant.
+    ...(m.expectedLatencyMs === undefined
+      ? {}
+      : { expectedLatencyMs: m.expectedLatencyMs }),
     status: m.status ?? 'active',
     autoRoute: m.autoRoute ?? true,
   };

@@ -204,7 +204,9 @@ export function registryEntryOf(def: ModelDefinition): RegistryModelEntry {
     pricing: { ...config.pricing },
     domains: [...config.domains],
     quality: config.quality,
-    expectedLatencyMs: config.expectedLatencyMs,
+    ...(config.expectedLatencyMs === undefined
+      ? {}
+      : { expectedLatencyMs: config.expectedLatencyMs }),
     status: config.status,
     ...(config.autoRoute === undefined ? {} : { autoRoute: config.autoRoute }),
     ...(def.guardrailProfile === undefined

@@ -1,3 +1,5 @@
+import type { ExplorationSettings } from '../learning/config';
+import { explorableArms, explorationShare } from '../learning/exploration';
 import type { BanditStore, LatencyTracker } from '../ports';
 import type { ModelConfig } from '../types';
 import { BETA_PLAN_SIZE, BetaSampler, writeBetaPlan } from './bandit';
@@ -23,6 +25,8 @@ export interface DecideDeps {
   readonly settings: RoutingSettings;
   /** Kill switches, open circuits, unavailable providers, by model id. */
   readonly external?: ReadonlyMap<string, ExternalExclusion>;
+  /** Bounded uniform exploration (learning.exploration); absent: none. */
+  readonly exploration?: ExplorationSettings;
 }
 
 function unit(v: number): number {
@@ -52,6 +56,11 @@ function betaParam(v: number): number {
  * can win: one eligible model, w = 0, or every rival's best case is below
  * someone's worst case. With nothing eligible, `chosen` is undefined and the
  * propensity is 0, the only case where it may be 0.
+ *
+ * With `exploration`, a share `rate` of decisions instead picks uniformly
+ * among the explorable arms (in SLA, affordable: learning/exploration.ts);
+ * every probability, and so the logged propensity, is then the exact mix
+ * (1 − rate) · P_thompson + rate / |explorable|.
  *
  * Candidates and fallbacks are ordered by expected score (theta replaced by
  * the posterior mean, SLA penalty included), best first.
@@ -147,6 +156,24 @@ export function decide(
   }
   s[WINS + chosen] += 1;
 
+  const explorable = deps.exploration
+    ? explorableArms(policy, deps.exploration)
+    : NONE;
+  const eps = explorationShare(deps.exploration, explorable);
+  let explored = false;
+  if (eps > 0 && deps.rng() < eps) {
+    const pick = explorable[Math.floor(deps.rng() * explorable.length)];
+    explored = pick !== chosen;
+    chosen = pick;
+  }
+  // The theta slot is free once the simulation is done: reuse it for each
+  // arm's exploration share.
+  const SHARE = THETA_SLOT * n;
+  s.fill(0, SHARE, SHARE + n);
+  if (eps > 0) {
+    for (const i of explorable) s[SHARE + i] = eps / explorable.length;
+  }
+
   const scored = new Array<ScoredCandidate>(n);
   for (let i = 0; i < n; i++) {
     const p = policy[i];
@@ -162,7 +189,7 @@ export function decide(
       banditMean: s[MEAN + i],
       banditSample: s[SAMPLE + i],
       finalScore: s[FINAL + i],
-      probability: s[WINS + i] / draws,
+      probability: (1 - eps) * (s[WINS + i] / draws) + s[SHARE + i],
     };
   }
   const candidates = order.map((i) => scored[i]);
@@ -175,11 +202,14 @@ export function decide(
     contextKey: key,
     chosen: scored[chosen],
     propensity: scored[chosen].probability,
+    explored,
     fallbacks,
     candidates,
     excluded,
   };
 }
+
+const NONE: readonly number[] = [];
 
 /*
  * Numeric scratch reused across decisions, grown on demand. Safe because

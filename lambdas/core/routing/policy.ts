@@ -25,13 +25,16 @@ export const DOMAIN_MISMATCH_SCORE = 0.2;
 const COST_FLOOR_USD = 1e-6;
 const LATENCY_FLOOR_MS = 1;
 
+/** Latency assumed when neither a prior nor any observation exists, ms. */
+export const NEUTRAL_LATENCY_MS = 1000;
+
 /** Policy view of one eligible candidate (before the bandit). */
 export interface PolicyScore {
   readonly model: ModelConfig;
   readonly components: ScoreComponents;
   /** Estimated request cost, USD. */
   readonly estimatedCostUsd: number;
-  /** Latency estimate used (EWMA or the model's prior), ms. */
+  /** Latency estimate used (prior shrunk toward observations), ms. */
   readonly estimatedLatencyMs: number;
   /** Whether the latency estimate exceeds the request's SLA. */
   readonly overSla: boolean;
@@ -119,11 +122,13 @@ export function scorePolicy(
   for (let i = 0; i < n; i++) {
     const model = models[i];
     const cost = estimateRequestCostUsd(model, ctx);
-    const observed = latency.estimate(model.id);
+    const estimated = latency.estimate(model.id, model.expectedLatencyMs);
+    // Nothing known anywhere: one neutral value for all, so no model is
+    // favoured or penalised before the first call.
     const lat =
-      observed !== undefined && Number.isFinite(observed)
-        ? observed
-        : model.expectedLatencyMs;
+      estimated !== undefined && Number.isFinite(estimated)
+        ? estimated
+        : NEUTRAL_LATENCY_MS;
     costs[i] = cost;
     latencies[i] = lat;
     if (cost < minCost) minCost = cost;

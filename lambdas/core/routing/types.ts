@@ -77,7 +77,7 @@ export interface ScoredCandidate {
   readonly components: ScoreComponents;
   /** Estimated request cost, USD. */
   readonly estimatedCostUsd: number;
-  /** Latency estimate used (EWMA or the model's prior), ms. */
+  /** Latency estimate used (prior shrunk toward observations), ms. */
   readonly estimatedLatencyMs: number;
   /** Whether the latency estimate exceeds the SLA. */
   readonly overSla: boolean;
@@ -109,6 +109,8 @@ export interface RoutingDecision {
   readonly chosen?: ScoredCandidate;
   /** Probability the logging policy gave `chosen`, in (0, 1]. */
   readonly propensity: number;
+  /** Whether exploration (not the Thompson argmax) picked `chosen`. */
+  readonly explored?: boolean;
   /** Ordered fallbacks (best first), excluding `chosen`. */
   readonly fallbacks: readonly ScoredCandidate[];
   /** All eligible candidates, best expected score first. */

@@ -18,8 +18,8 @@ import { makeContext, makeModel } from './fixtures';
 
 function deps(overrides: Partial<DecideDeps> = {}): DecideDeps {
   return {
-    latency: new MemoryLatencyTracker(),
-    bandit: new MemoryBanditStore(),
+    latency: new MemoryLatencyTracker({ now: () => 0 }),
+    bandit: new MemoryBanditStore({ now: () => 0 }),
     rng: seededRng(1),
     settings: DEFAULT_ROUTING_SETTINGS,
     ...overrides,
@@ -94,7 +94,7 @@ describe('Function: decide', () => {
 
   it('chooses a single eligible model with propensity 1 and no sampling', () => {
     // Prepare
-    const bandit = new MemoryBanditStore();
+    const bandit = new MemoryBanditStore({ now: () => 0 });
     bandit.update('general|standard|false', 'a', 1);
 
     // Act
@@ -298,7 +298,7 @@ describe('Function: decide', () => {
   it('reports propensities that match the observed choice frequencies', () => {
     // Prepare: equal policy scores, different posteriors
     const key = 'general|standard|false';
-    const bandit = new MemoryBanditStore();
+    const bandit = new MemoryBanditStore({ now: () => 0 });
     const rewards: Record<string, [number, number]> = {
       a: [7, 3],
       b: [5, 5],

@@ -5,6 +5,7 @@ import {
   DOMAIN_NEUTRAL_SCORE,
   domainScore,
   estimateRequestCostUsd,
+  NEUTRAL_LATENCY_MS,
   normaliseWeights,
   scorePolicy,
 } from '../../../lambdas/core/routing/policy';
@@ -128,10 +129,10 @@ describe('Function: scorePolicy', () => {
     expect(Number.isFinite(priced.policyScore)).toBe(true);
   });
 
-  it('prefers observed latency over the prior and gives the fastest 1', () => {
-    // Prepare
-    const latency = new MemoryLatencyTracker();
-    latency.observe('slow-prior', 400);
+  it('shrinks the prior toward observations and gives the fastest 1', () => {
+    // Prepare: one cold call and three warm ones at 400 ms against a 4 s prior
+    const latency = new MemoryLatencyTracker({ now: () => 0 });
+    for (let i = 0; i < 4; i++) latency.observe('slow-prior', 400);
     const models = [
       makeModel('slow-prior', { expectedLatencyMs: 4000 }),
       makeModel('fast-prior', { expectedLatencyMs: 800 }),
@@ -145,11 +146,54 @@ describe('Function: scorePolicy', () => {
       EQUAL
     );
 
-    // Assess
-    expect(observed.estimatedLatencyMs).toBe(400);
+    // Assess: exp((ln 4000 + 3.1 ln 400) / 4.1) ~ 702 ms
+    expect(observed.estimatedLatencyMs).toBeCloseTo(
+      Math.exp((Math.log(4000) + 3.1 * Math.log(400)) / 4.1),
+      6
+    );
     expect(observed.components.latency).toBe(1);
-    expect(prior.estimatedLatencyMs).toBe(800);
-    expect(prior.components.latency).toBeCloseTo(0.5, 12);
+    expect(prior.estimatedLatencyMs).toBeCloseTo(800, 6);
+    expect(prior.components.latency).toBeCloseTo(
+      observed.estimatedLatencyMs / 800,
+      12
+    );
+  });
+
+  it('gives an untried model without expectedLatencyMs the fleet median, not a penalty', () => {
+    // Prepare
+    const latency = new MemoryLatencyTracker({ now: () => 0, coldWeight: 1 });
+    latency.observe('a', 300);
+    latency.observe('b', 500);
+    latency.observe('c', 700);
+    const models = [
+      makeModel('a', { expectedLatencyMs: undefined }),
+      makeModel('untried', { expectedLatencyMs: undefined }),
+    ];
+
+    // Act
+    const [, untried] = scorePolicy(models, makeContext(), latency, EQUAL);
+
+    // Assess
+    expect(untried.estimatedLatencyMs).toBeCloseTo(500, 6);
+  });
+
+  it('scores every model alike when nothing is known at all', () => {
+    // Act
+    const scores = scorePolicy(
+      [
+        makeModel('a', { expectedLatencyMs: undefined }),
+        makeModel('b', { expectedLatencyMs: undefined }),
+      ],
+      makeContext(),
+      new MemoryLatencyTracker(),
+      EQUAL
+    );
+
+    // Assess
+    expect(scores.map((s) => s.estimatedLatencyMs)).toEqual([
+      NEUTRAL_LATENCY_MS,
+      NEUTRAL_LATENCY_MS,
+    ]);
   });
 
   it('flags candidates whose latency estimate exceeds the SLA', () => {

@@ -94,4 +94,19 @@ describe('Function: computeReward', () => {
       { numRuns: 300 }
     );
   });
+
+  it('charges gamma per same-model failed attempt, capped at one', () => {
+    // Prepare
+    const weights = { latency: 0, cost: 0, errors: 0.25 };
+
+    // Act
+    const clean = computeReward({ ...base, errors: 0 }, weights);
+    const once = computeReward({ ...base, errors: 1 }, weights);
+    const thrice = computeReward({ ...base, errors: 3 }, weights);
+
+    // Assess
+    expect(clean).toBe(1);
+    expect(once).toBeCloseTo(0.75, 12);
+    expect(thrice).toBeCloseTo(0.75, 12);
+  });
 });

@@ -119,7 +119,9 @@ function modelItem(v: ModelVersion): Item {
     },
     domains: [...c.domains],
     quality: c.quality,
-    expectedLatencyMs: c.expectedLatencyMs,
+    ...(c.expectedLatencyMs === undefined
+      ? {}
+      : { expectedLatencyMs: c.expectedLatencyMs }),
     aliases: [...c.aliases],
     createdBy: v.createdBy,
     createdAt: v.createdAt,
@@ -151,7 +153,9 @@ function modelFromItem(item: Item, where: string): ModelVersion {
     },
     domains: (item.domains ?? []) as string[],
     quality: item.quality as number,
-    expectedLatencyMs: item.expectedLatencyMs as number,
+    ...(item.expectedLatencyMs === undefined
+      ? {}
+      : { expectedLatencyMs: item.expectedLatencyMs as number }),
     status: item.status as ModelConfig['status'],
     ...(item.autoRoute === undefined
       ? {}
