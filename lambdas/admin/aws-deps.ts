@@ -4,6 +4,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
+import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
@@ -36,7 +37,9 @@ export interface SharedLearningState {
  * registry, route sets (SSM), kill switches (SSM), audit and decision log
  * with write access the router no longer has; callers authenticated by
  * API Gateway's AWS_IAM. `shared` is the bandit/latency state the routers
- * share (the DynamoDB-backed stores); without it the stats and bandit reset
+ * share; by default the DynamoDB-backed stores on the decisions table (the
+ * same items every router reads). Memory only when `learning.shared` is off:
+ * then the stats and bandit reset
  * only see this container's memory.
  */
 export function composeAdminAws(
@@ -72,10 +75,22 @@ export function composeAdminAws(
     seed: config.models,
     log,
   });
-  const state = shared ?? {
-    bandit: new MemoryBanditStore(),
-    latency: new MemoryLatencyTracker(),
-  };
+  // The routers' fleet-shared learning state (decisions table): stats read
+  // it and a bandit reset acts on it, not on this container's memory.
+  const learning =
+    !shared && config.learning.shared.enabled
+      ? new DynamoLearningStore({
+          tableName: required(env, 'DECISIONS_TABLE'),
+          client: doc,
+          settings: config.learning,
+          log,
+        })
+      : undefined;
+  const state = shared ??
+    learning ?? {
+      bandit: new MemoryBanditStore(),
+      latency: new MemoryLatencyTracker(),
+    };
   const routes = createAdminRoutes({
     config,
     registry,
@@ -101,7 +116,7 @@ export function composeAdminAws(
     log,
     metrics,
     stats: async () => {
-      await catalog.refresh();
+      await Promise.all([catalog.refresh(), learning?.refresh()]);
       return sharedStatsJson(catalog.list(), state.latency, state.bandit);
     },
   });

@@ -10,6 +10,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { DynamoDecisionLog } from '../../../lambdas/core/adapters/aws/dynamo-decision-log';
+import { DynamoLearningStore } from '../../../lambdas/core/adapters/aws/dynamo-learning-store';
 import { LOCAL_AWS, useDynamoDbLocal } from '../../helpers/dynamodb-local';
 
 /**
@@ -54,9 +55,12 @@ describe('Lambda: admin handler (AWS composition)', () => {
   const ssm = mockClient(SSMClient);
   const saved = { ...process.env };
   let handler: (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  let registryTable: string;
+  let auditTable: string;
+  let decisionsTable: string;
 
   beforeAll(async () => {
-    const [registryTable, auditTable, decisionsTable] = await Promise.all([
+    [registryTable, auditTable, decisionsTable] = await Promise.all([
       ddb.createTable('a-registry'),
       ddb.createTable('a-audit'),
       ddb.createTable('a-decisions'),
@@ -169,19 +173,54 @@ describe('Lambda: admin handler (AWS composition)', () => {
   });
 
   it('answers stats from the shared state, without per-container circuits', async () => {
+    // Prepare: a router container learns and writes its deltas to the fleet state
+    const router = new DynamoLearningStore({
+      tableName: decisionsTable,
+      client: ddb.documentClient(),
+    });
+    router.bandit.update('legal|premium|false', 'llama-maverick', 1);
+    await router.sync();
+
     // Act
     const res = await handler(event('/v1/admin/stats', 'GET'));
 
-    // Assess
+    // Assess: the admin function reads what the router wrote
     expect(res.statusCode).toBe(200);
-    expect(JSON.parse(res.body)).toEqual(
+    const body = JSON.parse(res.body);
+    expect(body).toEqual(
       expect.objectContaining({
         object: 'stats',
         source: 'shared',
         circuits: null,
-        bandit: {},
       })
     );
+    const arm = body.bandit['legal|premium|false']?.['llama-maverick'];
+    expect(arm.alpha).toBeGreaterThan(arm.beta);
+  });
+
+  it('resets the fleet state: a router sees the reset after its refresh', async () => {
+    // Prepare
+    const router = new DynamoLearningStore({
+      tableName: decisionsTable,
+      client: ddb.documentClient(),
+    });
+    router.bandit.update('code|low|true', 'llama-maverick', 1);
+    await router.sync();
+    await router.refresh();
+    const before = router.bandit.get('code|low|true', 'llama-maverick');
+
+    // Act
+    const res = await handler(
+      event('/v1/admin/bandit/reset', 'POST', {
+        body: { reason: 'test reset' },
+      })
+    );
+    await router.refresh();
+
+    // Assess
+    expect(res.statusCode).toBe(200);
+    const after = router.bandit.get('code|low|true', 'llama-maverick');
+    expect(after.alpha).toBeLessThan(before.alpha);
   });
 
   it('answers 404 outside /v1/admin and 400 on a bad body, OpenAI-shaped', async () => {
