@@ -1,6 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MemoryDecisionLog } from '../lambdas/core/adapters/local/decision-log';
 import {
+  MemoryExperimentStore,
+  StaticExperimentFlags,
+} from '../lambdas/core/adapters/local/memory-experiment-store';
+import {
   JsonlAuditLog,
   MemoryAuditLog,
 } from '../lambdas/core/adapters/local/jsonl-audit-log';
@@ -100,6 +104,10 @@ export function composeLocal(
       options.adapters ??
       createAdapters(config.providers, envCredentials(env), env),
     adminAuth: { mode: 'key', key: env.GATEWAY_ADMIN_KEY || undefined },
+    experiments: {
+      store: new MemoryExperimentStore(config.experiments.definitions),
+      flags: new StaticExperimentFlags(config.experiments.flags),
+    },
     rng: options.rng,
     now,
   });

@@ -4,6 +4,7 @@ import { parseChatRequest } from '../core/api/chat-request';
 import { badRequest, GatewayError, toGatewayError } from '../core/api/errors';
 import type { ResolvedProvider, ResolvedTenant } from '../core/config/load';
 import type { ControlPlane } from '../core/control/control-plane';
+import type { ExperimentService } from '../core/experiments/service';
 import {
   ChatService,
   type ChatServiceDeps,
@@ -33,6 +34,8 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   readonly startedAt: number;
   /** Operator actions behind `/v1/admin/*` (absent: admin routes answer 404). */
   readonly control?: ControlPlane;
+  /** Experiments behind `/v1/admin/experiments` (absent: those routes answer 404). */
+  readonly experimentService?: ExperimentService;
   readonly adminAuth: AdminAuth;
 }
 
@@ -241,7 +244,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
                   deps.latency,
                   deps.bandit,
                   deps.gate
-                )
+                ),
+              deps.experimentService
             );
             sendJson(sink, res.status, res.body, idHeader);
             return;

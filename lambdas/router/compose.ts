@@ -4,6 +4,10 @@ import type { AuditLog } from '../core/audit/types';
 import type { GatewayConfig } from '../core/config/load';
 import { ControlPlane } from '../core/control/control-plane';
 import { modelEntryParser } from '../core/control/model-entry';
+import {
+  createExperiments,
+  type ExperimentParts,
+} from '../core/experiments/wiring';
 import type { ModelCatalog } from '../core/gateway/plan';
 import type { KillSwitchStore } from '../core/kill-switches/types';
 import { validateScope } from '../core/kill-switches/value';
@@ -50,6 +54,8 @@ export interface RouterParts {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly adminAuth: AdminAuth;
   readonly bandit?: BanditStore;
+  /** Experiment store and flags. @default - no experiments */
+  readonly experiments?: ExperimentParts;
   readonly rng?: Rng;
   readonly now?: () => number;
 }
@@ -97,6 +103,20 @@ export function composeRouter(parts: RouterParts): {
       if (what === 'kill-switches') metrics.event('KillSwitchChanged');
     },
   });
+  const experiments = parts.experiments
+    ? createExperiments({
+        parts: parts.experiments,
+        settings: config.experiments,
+        control,
+        registry: parts.registry,
+        routeSets: parts.routeSets,
+        adapters: parts.adapters,
+        metrics,
+        log,
+        now,
+        ...(parts.rng ? { rng: parts.rng } : {}),
+      })
+    : undefined;
   const deps: RouterDeps = {
     catalog: parts.catalog,
     routing: config.routing,
@@ -129,6 +149,9 @@ export function composeRouter(parts: RouterParts): {
     startedAt: now(),
     adminAuth: parts.adminAuth,
     control,
+    experiments: experiments?.service,
+    experimentService: experiments?.service,
+    experimentHooks: experiments?.hooks,
     now,
   };
   return { app: createRouterApp(deps), deps };

@@ -65,6 +65,23 @@ export interface ExperimentServiceDeps {
   readonly now?: () => number;
   /** Shadow sampling and the bucket of requests without a user. */
   readonly rng?: Rng;
+  /**
+   * Who decides a request's variant. @default - native sticky hash bucketing;
+   * the Evidently adapter (legacy) asks EvaluateFeature instead
+   */
+  readonly assigner?: VariantAssigner;
+}
+
+/**
+ * Variant assignment backend (the Experiments port's assignment half): the
+ * variant name for a unit, or undefined to fall back to native bucketing.
+ */
+export interface VariantAssigner {
+  variant(
+    e: Experiment,
+    tenantId: string,
+    unit: string
+  ): Promise<string | undefined>;
 }
 
 /** What an experiment does to one request's routing. */
@@ -457,7 +474,22 @@ export class ExperimentService implements ExperimentRouter {
       input.user === undefined
         ? this.rng()
         : bucketPosition(e.id, input.tenantId, input.user);
-    const assignment = assign(e, position);
+    let assignment = assign(e, position);
+    if (this.deps.assigner) {
+      const unit = input.user ?? `request-${position}`;
+      const name = await this.deps.assigner
+        .variant(e, input.tenantId, unit)
+        .catch(() => undefined);
+      const chosen = e.variants.find((v) => v.name === name);
+      if (chosen) {
+        assignment = {
+          ...assignment,
+          variant: chosen.name,
+          bucket: bucketKey(assignment.stage, chosen.name),
+          ...(chosen.model ? { model: chosen.model } : { model: undefined }),
+        };
+      }
+    }
     const variant = e.variants.find((v) => v.name === assignment.variant)!;
     const routeSetModels = variant.routeSet
       ? await this.routeSetIds(variant.routeSet)

@@ -30,6 +30,7 @@ import type { ScoredCandidate } from '../routing/types';
 import { costUsd } from '../tokens';
 import type { ChatRequest, ModelConfig, Usage } from '../types';
 import type { RoutePlan } from './plan';
+import type { ExperimentCallHooks } from './shadow';
 import { JSON_HEADERS, type ResponseSink } from './sink';
 import { StreamResponder } from './stream-responder';
 
@@ -58,6 +59,8 @@ export interface ChatServiceDeps {
   readonly now?: () => number;
   /** Random source (backoff jitter). */
   readonly rng: () => number;
+  /** Experiment outcomes and shadow copies (lambdas/core/gateway/shadow.ts). */
+  readonly experimentHooks?: ExperimentCallHooks;
 }
 
 /** Per-request identity passed down from the handler. */
@@ -125,6 +128,7 @@ export class ChatService {
         })
       : undefined;
     this.deps.retryBudget.recordRequest();
+    this.deps.experimentHooks?.started(call);
     let lastError: ProviderError | undefined;
     let refused:
       | { code: 'circuit_open' | 'rate_limited'; retryAfterMs: number }
@@ -522,6 +526,11 @@ export class ChatService {
       reward: chosenServed ? reward : 0,
       served_by: served.model.id,
     });
+    this.deps.experimentHooks?.finished(call, {
+      ok: chosenServed,
+      latencyMs,
+      costUsd: cost,
+    });
   }
 
   private failed(
@@ -550,6 +559,11 @@ export class ChatService {
       cost_usd: 0,
       outcome: err.kind === 'content_filtered' ? 'filtered' : 'error',
       reward: 0,
+    });
+    this.deps.experimentHooks?.finished(call, {
+      ok: false,
+      latencyMs,
+      costUsd: 0,
     });
   }
 
