@@ -1,0 +1,147 @@
+import { memoryControlPlane } from '../../../bench/canary-sim';
+import {
+  MemoryExperimentStore,
+  StaticExperimentFlags,
+} from '../../../lambdas/core/adapters/local/memory-experiment-store';
+import { resolveConfig } from '../../../lambdas/core/config/load';
+import { ExperimentService } from '../../../lambdas/core/experiments/service';
+import { resolveExperiment } from '../../../lambdas/core/experiments/types';
+import { MemoryLog } from '../../helpers/gateway';
+
+function world() {
+  const config = resolveConfig(
+    {
+      providers: { echo: { type: 'echo' } },
+      models: [
+        { id: 'stable', provider: 'echo', providerModelId: 'stable' },
+        {
+          id: 'next',
+          provider: 'echo',
+          providerModelId: 'next',
+          status: 'canary',
+        },
+      ],
+      tenants: [{ id: 'acme', apiKeys: ['sk-acme-000000000000'] }],
+    },
+    {},
+    'test'
+  );
+  const cp = memoryControlPlane(config);
+  const store = new MemoryExperimentStore([
+    {
+      ...resolveExperiment(
+        {
+          id: 'next-rollout',
+          kind: 'rollout',
+          rollout: { model: 'next', stage: 'canary' },
+        },
+        'test'
+      ),
+      status: 'running',
+    },
+    {
+      ...resolveExperiment(
+        {
+          id: 'ab',
+          kind: 'ab',
+          variants: [
+            { name: 'a', weight: 50, model: 'next' },
+            { name: 'b', weight: 50 },
+          ],
+        },
+        'test'
+      ),
+      status: 'running',
+    },
+  ]);
+  const service = (flags: Record<string, boolean> = {}) =>
+    new ExperimentService({
+      store,
+      flags: new StaticExperimentFlags(flags),
+      control: cp.control,
+      log: new MemoryLog(),
+      cacheMs: 0,
+    });
+  return { ...cp, store, config, service };
+}
+
+describe('Class: ExperimentService', () => {
+  it('rolls back exactly once when two routers reach the same verdict', async () => {
+    // Prepare
+    const w = world();
+    for (let i = 0; i < 200; i++) {
+      await w.store.record('next-rollout', 'canary:control', {
+        ok: true,
+        latencyMs: 500,
+        costUsd: 0.001,
+      });
+    }
+    for (let i = 0; i < 40; i++) {
+      await w.store.record('next-rollout', 'canary:candidate', {
+        ok: i % 2 === 0,
+        latencyMs: 500,
+        costUsd: 0.001,
+      });
+    }
+    // Act
+    const [a, b] = await Promise.all([
+      w.service().evaluate('next-rollout'),
+      w.service().evaluate('next-rollout'),
+    ]);
+    // Assess
+    expect([a.action, b.action].sort()).toEqual(['none', 'rollback']);
+    const trail = await w.audit.list({ limit: 50 });
+    const whats = trail.map((r) => r.what);
+    expect(whats.filter((x) => x === 'experiment.rollback')).toHaveLength(1);
+    expect(trail.find((r) => r.what === 'experiment.rollback')?.who).toBe(
+      'experiment-controller'
+    );
+    expect((await w.killSwitches.get('model/next'))?.state).toBe('on');
+    expect((await w.registry.history('next'))[0]?.config.status).toBe('shadow');
+  });
+
+  it('stops every running experiment that involves a model (rollback Lambda)', async () => {
+    const w = world();
+    const stopped = await w
+      .service()
+      .stopForModel('next', { who: 'rollback-lambda', reason: 'alarm x' });
+    expect(stopped.sort()).toEqual(['ab', 'next-rollout']);
+    expect((await w.store.get('ab'))?.status).toBe('rolled_back');
+  });
+
+  it('honours flags: an experiment switched off assigns nobody', async () => {
+    const w = world();
+    const input = {
+      tenantId: 'acme',
+      user: 'u1',
+      models: w.config.models,
+      routing: w.config.routing,
+    };
+    expect(await w.service().route(input)).toBeDefined();
+    expect(
+      await w
+        .service({ 'experiment-ab': false, 'experiment-next-rollout': false })
+        .route(input)
+    ).toBeUndefined();
+    expect(
+      await w.service({ experiments: false }).route(input)
+    ).toBeUndefined();
+  });
+
+  it('refuses invalid definitions with the field named', async () => {
+    const w = world();
+    await expect(
+      w.service().put(
+        {
+          id: 'x',
+          kind: 'ab',
+          variants: [
+            { name: 'a', weight: 60 },
+            { name: 'b', weight: 30 },
+          ],
+        },
+        { who: 'admin', reason: 'try' }
+      )
+    ).rejects.toThrow(/weights must sum to 100/);
+  });
+});
