@@ -7,6 +7,7 @@ import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
+import { awsExperimentParts } from '../core/adapters/aws/experiment-parts';
 import {
   secretArnFor,
   secretsCredentials,
@@ -147,5 +148,6 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
       : new StaticTenantDirectory(config.tenants),
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     adminAuth: { mode: 'iam' },
+    experiments: awsExperimentParts(env, config.experiments, doc, log),
   });
 }
