@@ -414,6 +414,18 @@ export class ExperimentService implements ExperimentRouter {
     return stopped;
   }
 
+  /** Ids of the running experiments involving a model (rollout or variant). */
+  public async involving(modelId: string): Promise<string[]> {
+    return (await this.deps.store.list())
+      .filter(
+        (e) =>
+          e.status === 'running' &&
+          (e.rollout?.model === modelId ||
+            e.variants.some((v) => v.model === modelId))
+      )
+      .map((e) => e.id);
+  }
+
   // ---- hot path --------------------------------------------------------------
 
   /** Live experiments, refreshed at most every cacheMs (flags applied). */
