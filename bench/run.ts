@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { buildRouterBundle } from '../scripts/build-router';
+import { canaryFigures } from './canary-sim';
 import { benchInProcess } from './inprocess-bench';
 import {
   benchFailoverLatency,
@@ -294,6 +295,7 @@ async function main(): Promise<void> {
       iterations: QUICK ? 20_000 : 100_000,
       candidates: 10,
     });
+    const canary = await canaryFigures(QUICK ? 10 : 20);
     const bundle = await buildRouterBundle();
     const loaderEnv = {
       ...process.env,
@@ -337,6 +339,7 @@ async function main(): Promise<void> {
         note: 'one request through the router with the upstream call answered in memory: no sockets, no scheduler; the stable figure of the gateway logic',
       },
       routing_decision_us: routing,
+      canary_rollout: canary,
       failover_before_first_token: failover,
       kill_switch_propagation: {
         ...propagation,
@@ -432,6 +435,12 @@ async function main(): Promise<void> {
         routing.p99Us.toFixed(1),
         `p50 ${routing.p50Us.toFixed(1)}`,
         '<= 50',
+      ],
+      [
+        'canary regression detected + rolled back (req)',
+        String(canary.regressed.medianRequests),
+        `max ${canary.regressed.maxRequests}; ${canary.regressed.rolledBack}/${canary.regressed.runs} caught; false ${canary.equal.falseRollbacks}/${canary.equal.runs}`,
+        '<= 500',
       ],
       [
         'router bundle (bytes, minified)',
