@@ -9,6 +9,9 @@ const aws = awsLambdaGlobal();
 const { app, deps } = composeAws();
 
 /** The streaming handler the runtime invokes. */
-export const handler = createStreamingHandler(app, aws, () =>
-  deps.decisions.flush?.()
-);
+export const handler = createStreamingHandler(app, aws, async () => {
+  await Promise.all([
+    deps.decisions.flush?.(),
+    deps.experimentHooks?.drain?.(),
+  ]);
+});

@@ -179,7 +179,8 @@ export class ExperimentService implements ExperimentRouter {
   /**
    * Creates or replaces a definition. A new experiment starts as `draft`; a
    * replaced one keeps its status and stage (unless the input names a
-   * stage). `expectedVersion` guards against lost updates.
+   * stage), except a finished one (completed, rolled back), which becomes a
+   * `draft` again to be re-run. `expectedVersion` guards against lost updates.
    */
   public async put(
     raw: unknown,
@@ -199,16 +200,19 @@ export class ExperimentService implements ExperimentRouter {
     const input: ExperimentInput = parsed.data;
     const before = await this.deps.store.get(input.id);
     const fresh = resolveExperiment(input, actor.who, new Date(this.now()));
-    const next: Experiment = before
-      ? {
-          ...fresh,
-          status: before.status,
-          ...(fresh.kind === 'rollout'
-            ? { stage: input.rollout?.stage ?? before.stage ?? 'shadow' }
-            : {}),
-          ...(before.winner ? { winner: before.winner } : {}),
-        }
-      : fresh;
+    const finished =
+      before?.status === 'completed' || before?.status === 'rolled_back';
+    const next: Experiment =
+      before && !finished
+        ? {
+            ...fresh,
+            status: before.status,
+            ...(fresh.kind === 'rollout'
+              ? { stage: input.rollout?.stage ?? before.stage ?? 'shadow' }
+              : {}),
+            ...(before.winner ? { winner: before.winner } : {}),
+          }
+        : fresh;
     const stored = await this.deps.store.put(
       next,
       expectedVersion ?? before?.version ?? 0

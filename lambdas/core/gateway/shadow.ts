@@ -13,6 +13,12 @@ import type { ChatCall } from './chat-service';
 export interface ExperimentCallHooks {
   started(call: ChatCall): void;
   finished(call: ChatCall, outcome: Observation): void;
+  /**
+   * Resolves when the background work started so far is done; the Lambda
+   * handler awaits it after the response ended (a frozen container would
+   * otherwise suspend shadow calls mid-flight).
+   */
+  drain?(): Promise<void>;
 }
 
 /** Spending of shadow calls against the tenant's budget. */

@@ -128,6 +128,27 @@ describe('Class: ExperimentService', () => {
     ).toBeUndefined();
   });
 
+  it('a finished experiment becomes a draft again when re-put, and can restart', async () => {
+    const w = world();
+    const svc = w.service();
+    const actor = { who: 'admin', reason: 'test' };
+    await svc.rollback('next-rollout', actor);
+    await expect(svc.start('next-rollout', actor)).rejects.toMatchObject({
+      code: 'experiment_finished',
+    });
+    const again = await svc.put(
+      {
+        id: 'next-rollout',
+        kind: 'rollout',
+        rollout: { model: 'next', stage: 'canary' },
+      },
+      actor
+    );
+    expect(again.status).toBe('draft');
+    expect((await svc.start('next-rollout', actor)).status).toBe('running');
+    expect((await w.registry.history('next'))[0]?.config.status).toBe('canary');
+  });
+
   it('refuses invalid definitions with the field named', async () => {
     const w = world();
     await expect(
