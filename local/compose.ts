@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { MemoryDecisionLog } from '../lambdas/core/adapters/local/decision-log';
 import {
-  MemoryExperimentStore,
-  StaticExperimentFlags,
-} from '../lambdas/core/adapters/local/memory-experiment-store';
-import {
   JsonlAuditLog,
   MemoryAuditLog,
 } from '../lambdas/core/adapters/local/jsonl-audit-log';
+import {
+  MemoryExperimentStore,
+  StaticExperimentFlags,
+} from '../lambdas/core/adapters/local/memory-experiment-store';
 import { MemoryKillSwitchStore } from '../lambdas/core/adapters/local/memory-kill-switches';
 import {
   MemoryModelRegistry,
