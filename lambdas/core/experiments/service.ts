@@ -608,6 +608,7 @@ export class ExperimentService implements ExperimentRouter {
   private async evaluateOnce(id: string): Promise<RolloutStep> {
     const e = await this.deps.store.get(id);
     if (!e) return { action: 'none', reason: 'unknown experiment' };
+    if (e.kind === 'ab') return this.declareWinner(e);
     const step = rolloutStep(e, await this.deps.store.counts(id));
     if (step.action === 'none') return step;
     const actor: Actor = { who: CONTROLLER_ACTOR, reason: step.reason };
@@ -635,6 +636,43 @@ export class ExperimentService implements ExperimentRouter {
       this.invalidate();
     }
     return step;
+  }
+
+  /**
+   * A/B: once the decision rule names a winner, the experiment completes
+   * with it (audited as `experiment.winner`); applying the winning variant
+   * (a route set, a model status, policy weights) stays an operator's call.
+   */
+  private async declareWinner(e: Experiment): Promise<RolloutStep> {
+    if (e.status !== 'running') {
+      return { action: 'none', reason: `status ${e.status}` };
+    }
+    const counts = await this.deps.store.counts(e.id);
+    const verdict = judgeAb(
+      Object.fromEntries(
+        e.variants.map((v) => [v.name, counts[v.name] ?? EMPTY_COUNTS])
+      ),
+      e
+    );
+    if (!verdict.winner) return { action: 'none', reason: verdict.reason };
+    try {
+      await this.transition(
+        e,
+        { who: CONTROLLER_ACTOR, reason: verdict.reason },
+        'experiment.winner',
+        {
+          status: 'completed',
+          winner: verdict.winner,
+          statusReason: verdict.reason,
+        }
+      );
+    } catch (err) {
+      if (err instanceof ExperimentError && err.code === 'version_conflict') {
+        return { action: 'none', reason: 'another router acted first' };
+      }
+      throw err;
+    }
+    return { action: 'none', reason: verdict.reason };
   }
 
   // ---- internals -------------------------------------------------------------

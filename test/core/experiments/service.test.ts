@@ -149,6 +149,30 @@ describe('Class: ExperimentService', () => {
     expect((await w.registry.history('next'))[0]?.config.status).toBe('canary');
   });
 
+  it('completes an A/B test with its winner once the rule declares one', async () => {
+    const w = world();
+    for (let i = 0; i < 400; i++) {
+      await w.store.record('ab', 'a', {
+        ok: i % 10 !== 0,
+        latencyMs: 5,
+        costUsd: 0,
+      });
+      await w.store.record('ab', 'b', {
+        ok: i % 10 < 7,
+        latencyMs: 5,
+        costUsd: 0,
+      });
+    }
+    await w.service().evaluate('ab');
+    const e = await w.store.get('ab');
+    expect(e).toMatchObject({ status: 'completed', winner: 'a' });
+    const trail = await w.audit.list({ limit: 5 });
+    expect(trail[0]).toMatchObject({
+      what: 'experiment.winner',
+      who: 'experiment-controller',
+    });
+  });
+
   it('refuses invalid definitions with the field named', async () => {
     const w = world();
     await expect(
