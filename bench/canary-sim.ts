@@ -243,6 +243,8 @@ export interface CanaryFigures {
     readonly medianRequests: number;
     readonly maxRequests: number;
     readonly medianCanaryRequests: number;
+    /** Runs rolled back within the 500-request goal. */
+    readonly withinGoal: number;
   };
   readonly equal: {
     readonly runs: number;
@@ -298,6 +300,7 @@ export async function canaryFigures(
         rolled.map((x) => x.canaryRequests),
         0.5
       ),
+      withinGoal: rolled.filter((x) => x.requests <= 500).length,
     },
     equal: {
       runs,

@@ -439,7 +439,7 @@ async function main(): Promise<void> {
       [
         'canary regression detected + rolled back (req)',
         String(canary.regressed.medianRequests),
-        `max ${canary.regressed.maxRequests}; ${canary.regressed.rolledBack}/${canary.regressed.runs} caught; false ${canary.equal.falseRollbacks}/${canary.equal.runs}`,
+        `max ${canary.regressed.maxRequests}; ${canary.regressed.withinGoal}/${canary.regressed.runs} <= 500; false ${canary.equal.falseRollbacks}/${canary.equal.runs}`,
         '<= 500',
       ],
       [
