@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { benchBanditSimulation } from './bandit-sim';
 import { benchCacheHit } from './cache-bench';
+import { canaryFigures } from './canary-sim';
 import { benchColdStart } from './cold-start';
 import { benchInProcess } from './inprocess-bench';
 import {
@@ -282,6 +283,7 @@ async function main(): Promise<void> {
     const banditSim = await benchBanditSimulation({
       requests: QUICK ? 2_000 : 10_000,
     });
+    const canary = await canaryFigures(QUICK ? 10 : 20);
     const cold = await benchColdStart(QUICK ? 7 : 15);
     const results = {
       date: new Date().toISOString(),
@@ -312,6 +314,7 @@ async function main(): Promise<void> {
         ...banditSim,
         note: 'cumulative expected regret over requests (two contexts, four arms, quality shifting halfway) vs uniform random and the best fixed arm per context in hindsight; cold outlier = requests until Claude again serves >= 80% of 50 after one 1.5 s first call (README "Learning")',
       },
+      canary_rollout: canary,
       failover_before_first_token: failover,
       kill_switch_propagation: {
         ...propagation,
@@ -426,6 +429,12 @@ async function main(): Promise<void> {
         String(Math.round(banditSim.regret.bandit)),
         `uniform ${Math.round(banditSim.regret.uniform)}, best fixed ${Math.round(banditSim.regret.bestFixed)}; cold outlier: recovered in <= ${banditSim.coldOutlier.worstRecoveryRequests ?? 'never'} req.`,
         '< uniform',
+      ],
+      [
+        'canary regression detected + rolled back (req)',
+        String(canary.regressed.medianRequests),
+        `max ${canary.regressed.maxRequests}; ${canary.regressed.withinGoal}/${canary.regressed.runs} <= 500; false ${canary.equal.falseRollbacks}/${canary.equal.runs}`,
+        '<= 500',
       ],
       [
         'router bundle over reference (bytes)',

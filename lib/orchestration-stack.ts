@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { bedrockInvokeResources } from './config/bedrock-arns';
 import { grantProviderAccounts } from './config/provider-account-grants';
 import { AdminFunction } from './constructs/admin-function';
+import { ExperimentController } from './constructs/experiment-controller';
 import { GatewayExperiments } from './constructs/gateway-experiments';
 import {
   GatewayFunction,
@@ -246,6 +247,11 @@ export class OrchestrationStack extends Stack {
       routeSetParameterName: props.routeSetParameterName,
       killSwitchPrefix: props.killSwitchPrefix,
     }).handler;
+
+    new ExperimentController(this, 'ExperimentController', {
+      router: this.router,
+      admin: this.admin,
+    });
 
     this.api = new RouterApi(this, 'Api', {
       apiName: prefix,

@@ -1,10 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createAdminRoutes } from '../lambdas/admin/app';
+import { createAdminRoutes, createControlPlane } from '../lambdas/admin/app';
 import { MemoryDecisionLog } from '../lambdas/core/adapters/local/decision-log';
 import {
   JsonlAuditLog,
   MemoryAuditLog,
 } from '../lambdas/core/adapters/local/jsonl-audit-log';
+import {
+  MemoryExperimentStore,
+  StaticExperimentFlags,
+} from '../lambdas/core/adapters/local/memory-experiment-store';
 import { MemoryKillSwitchStore } from '../lambdas/core/adapters/local/memory-kill-switches';
 import {
   MemoryModelRegistry,
@@ -26,7 +30,7 @@ import { DEFAULT_ROUTE_SET } from '../lambdas/core/registry/schema';
 import type { Rng } from '../lambdas/core/routing/types';
 import { StaticTenantDirectory } from '../lambdas/core/tenants/directory';
 import type { RouterApp, RouterDeps } from '../lambdas/router/app';
-import { composeRouter } from '../lambdas/router/compose';
+import { composeRouter, memoryBandit } from '../lambdas/router/compose';
 
 /** Options of the local composition. */
 export interface LocalComposeOptions {
@@ -91,6 +95,21 @@ export function composeLocal(
   const audit = options.auditLogPath
     ? new JsonlAuditLog({ path: options.auditLogPath })
     : new MemoryAuditLog();
+  const bandit = memoryBandit(config, now);
+  const control = createControlPlane({
+    config,
+    registry,
+    routeSets,
+    killSwitches,
+    audit,
+    bandit,
+    log,
+    metrics,
+    onChange: (what) => {
+      if (what === 'models' || what === 'route-sets')
+        void catalog.refresh({ force: true });
+    },
+  });
   return composeRouter({
     config,
     log,
@@ -104,6 +123,7 @@ export function composeLocal(
     adapters:
       options.adapters ??
       createAdapters(config.providers, envCredentials(env), env),
+    bandit,
     // Same process as the router locally: stats see this process's state.
     admin: (deps) =>
       createAdminRoutes({
@@ -112,12 +132,14 @@ export function composeLocal(
         routeSets,
         killSwitches,
         audit,
-        bandit: deps.bandit,
+        bandit,
         decisions: deps.decisions,
         tenants: deps.tenants,
         auth: { mode: 'key', key: env.GATEWAY_ADMIN_KEY || undefined },
         log,
         metrics,
+        control,
+        experiments: deps.experimentService,
         stats: () =>
           statsJson(
             deps.catalog.list(),
@@ -126,11 +148,16 @@ export function composeLocal(
             deps.gate,
             deps.responseCache
           ),
-        onChange: (what) => {
-          if (what === 'models' || what === 'route-sets')
-            void catalog.refresh({ force: true });
-        },
       }),
+    // Locally the experiment controller acts in process, through the same
+    // audited control plane as the admin routes.
+    experiments: {
+      store: new MemoryExperimentStore(config.experiments.definitions),
+      flags: new StaticExperimentFlags(config.experiments.flags),
+      registry,
+      routeSets,
+      control,
+    },
     rng: options.rng,
     now,
     guardrail: options.guardrail,

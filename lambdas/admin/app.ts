@@ -4,6 +4,7 @@ import type { AuditLog } from '../core/audit/types';
 import type { GatewayConfig } from '../core/config/load';
 import { ControlPlane } from '../core/control/control-plane';
 import { modelEntryParser } from '../core/control/model-entry';
+import type { ExperimentService } from '../core/experiments/service';
 import type { KillSwitchStore } from '../core/kill-switches/types';
 import { validateScope } from '../core/kill-switches/value';
 import type {
@@ -55,6 +56,10 @@ export interface AdminDeps {
   readonly metrics: GatewayMetrics;
   /** `GET /v1/admin/stats` (AWS: the shared state, see sharedStatsJson). */
   readonly stats: () => unknown;
+  /** The control plane to act through. @default - one built from these deps */
+  readonly control?: ControlPlane;
+  /** `/v1/admin/experiments/...`. @default - those routes answer 404 */
+  readonly experiments?: ExperimentService;
   /** Called after a change, e.g. to refresh the local catalog at once. */
   readonly onChange?: (
     what: 'models' | 'route-sets' | 'kill-switches' | 'bandit'
@@ -117,11 +122,24 @@ export async function listDecisions(
 }
 
 /**
- * Builds the admin routes: the control plane (registry, route sets, kill
- * switches, bandit reset, audit), stats and the decision export.
+ * The control plane the admin routes act through (and, locally, the
+ * experiment controller): every change audited.
  */
-export function createAdminRoutes(deps: AdminDeps): AdminRoutes {
-  const control = new ControlPlane({
+export function createControlPlane(
+  deps: Pick<
+    AdminDeps,
+    | 'config'
+    | 'registry'
+    | 'routeSets'
+    | 'killSwitches'
+    | 'audit'
+    | 'bandit'
+    | 'log'
+    | 'metrics'
+    | 'onChange'
+  >
+): ControlPlane {
+  return new ControlPlane({
     registry: deps.registry,
     routeSets: deps.routeSets,
     killSwitches: deps.killSwitches,
@@ -135,6 +153,14 @@ export function createAdminRoutes(deps: AdminDeps): AdminRoutes {
       deps.onChange?.(what);
     },
   });
+}
+
+/**
+ * Builds the admin routes: the control plane (registry, route sets, kill
+ * switches, bandit reset, audit), stats and the decision export.
+ */
+export function createAdminRoutes(deps: AdminDeps): AdminRoutes {
+  const control = deps.control ?? createControlPlane(deps);
   return async (event, bearer, requestId, body) => {
     const who = await authenticateAdmin(deps.auth, event, bearer, deps.tenants);
     const path = event.path.replace(/\/+$/, '');
@@ -158,7 +184,8 @@ export function createAdminRoutes(deps: AdminDeps): AdminRoutes {
       body,
       query,
       { who, requestId },
-      deps.stats
+      deps.stats,
+      deps.experiments
     );
     // `stats` may be async on AWS (it refreshes the catalog first).
     return { status: res.status, body: await res.body };

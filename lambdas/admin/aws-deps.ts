@@ -7,17 +7,20 @@ import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
+import { awsExperimentParts } from '../core/adapters/aws/experiment-parts';
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
 import { SsmRouteSetStore } from '../core/adapters/aws/ssm-route-sets';
 import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
 import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
 import { ConfigError } from '../core/config/load';
+import type { ExperimentService } from '../core/experiments/service';
+import { createExperimentService } from '../core/experiments/wiring';
 import type { BanditStore, LatencyTracker } from '../core/ports';
 import { RegistryCatalog } from '../core/registry/catalog';
 import { DEFAULT_ROUTE_SET } from '../core/registry/schema';
 import { StaticTenantDirectory } from '../core/tenants/directory';
 import { loadAwsConfig } from '../router/aws-deps';
-import { type AdminRoutes, createAdminRoutes } from './app';
+import { type AdminRoutes, createAdminRoutes, createControlPlane } from './app';
 import { sharedStatsJson } from './stats';
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -45,7 +48,11 @@ export interface SharedLearningState {
 export function composeAdminAws(
   env: NodeJS.ProcessEnv = process.env,
   shared?: SharedLearningState
-): { routes: AdminRoutes; log: Logger } {
+): {
+  routes: AdminRoutes;
+  log: Logger;
+  experiments?: ExperimentService;
+} {
   const config = loadAwsConfig(env);
   const log = new Logger();
   const metrics = new EmfMetrics();
@@ -91,19 +98,44 @@ export function composeAdminAws(
       bandit: new MemoryBanditStore(),
       latency: new MemoryLatencyTracker(),
     };
+  const killSwitches = new SsmKillSwitchStore({
+    prefix: required(env, 'KILL_SWITCH_PREFIX'),
+    awsSdkV3Client: ssm,
+    log,
+  });
+  const audit = new DynamoAuditLog({
+    tableName: required(env, 'AUDIT_TABLE'),
+    client: doc,
+  });
+  const control = createControlPlane({
+    config,
+    registry,
+    routeSets,
+    killSwitches,
+    audit,
+    bandit: state.bandit,
+    log,
+    metrics,
+  });
+  // The experiment controller acts here (the router only asks): this
+  // function holds the registry, kill-switch and route-set writes.
+  const parts = awsExperimentParts(env, config.experiments, doc, log);
+  const experiments = parts
+    ? createExperimentService({
+        parts: { ...parts, registry, routeSets, control },
+        settings: config.experiments,
+        metrics,
+        log,
+      })
+    : undefined;
   const routes = createAdminRoutes({
     config,
     registry,
     routeSets,
-    killSwitches: new SsmKillSwitchStore({
-      prefix: required(env, 'KILL_SWITCH_PREFIX'),
-      awsSdkV3Client: ssm,
-      log,
-    }),
-    audit: new DynamoAuditLog({
-      tableName: required(env, 'AUDIT_TABLE'),
-      client: doc,
-    }),
+    killSwitches,
+    audit,
+    control,
+    experiments,
     bandit: state.bandit,
     decisions: new DynamoDecisionLog({
       tableName: required(env, 'DECISIONS_TABLE'),
@@ -120,5 +152,5 @@ export function composeAdminAws(
       return sharedStatsJson(catalog.list(), state.latency, state.bandit);
     },
   });
-  return { routes, log };
+  return { routes, log, experiments };
 }

@@ -5,11 +5,14 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
+import { DynamoExperimentStore } from '../core/adapters/aws/dynamo-experiments';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
 import { SsmRouteSetStore } from '../core/adapters/aws/ssm-route-sets';
 import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
+import { StaticExperimentFlags } from '../core/adapters/local/memory-experiment-store';
 import { ControlPlane } from '../core/control/control-plane';
+import { ExperimentService } from '../core/experiments/service';
 import { validateScope } from '../core/kill-switches/value';
 import { DEFAULT_ROUTE_SET } from '../core/registry/schema';
 import {
@@ -106,6 +109,17 @@ export function composeRollback(env: NodeJS.ProcessEnv): RollbackApp {
       client: doc,
     }),
     alarmTags: cloudWatchAlarmTags(log, new CloudWatchClient({})),
+    // Experiments live on the registry table: stopping one is a state write.
+    experiments: new ExperimentService({
+      store: new DynamoExperimentStore({
+        definitionsTable: registryTable,
+        countersTable: registryTable,
+        client: doc,
+      }),
+      flags: new StaticExperimentFlags(),
+      control,
+      log,
+    }),
     ...(topic
       ? { notifier: new SnsRollbackNotifier(topic, new SNSClient({})) }
       : {}),

@@ -9,12 +9,14 @@ import {
   type ControlPlane,
   ControlPlaneError,
 } from '../core/control/control-plane';
+import type { ExperimentService } from '../core/experiments/service';
 import {
   RegistryConflictError,
   RegistryNotFoundError,
   RegistryValidationError,
 } from '../core/registry/types';
 import type { TenantDirectory } from '../core/tenants/directory';
+import { handleExperimentsAdmin } from './admin-experiments';
 
 /** How admin callers are authenticated. */
 export type AdminAuth =
@@ -200,7 +202,9 @@ export async function handleAdmin(
   query: Record<string, string | undefined>,
   actor: Omit<Actor, 'reason'>,
   /** Live router state (circuits, limits, latency, bandit) for `GET /v1/admin/stats`. */
-  stats?: () => unknown
+  stats?: () => unknown,
+  /** `/v1/admin/experiments/...` (lambdas/router/admin-experiments.ts). */
+  experiments?: ExperimentService
 ): Promise<AdminResponse> {
   const parts = rest.split('/');
   const [resource, ...tail] = parts;
@@ -328,6 +332,18 @@ export async function handleAdmin(
           );
           return { status: 200, body: { reset: b.context_key ?? 'all' } };
         }
+        break;
+      }
+      case 'experiments': {
+        if (!experiments) break;
+        const res = await handleExperimentsAdmin(
+          experiments,
+          httpMethod,
+          tail,
+          body,
+          actor
+        );
+        if (res) return res;
         break;
       }
       case 'stats': {

@@ -4,6 +4,7 @@ import type { AdminRoutes } from '../admin/app';
 import { parseChatRequest } from '../core/api/chat-request';
 import { badRequest, GatewayError, toGatewayError } from '../core/api/errors';
 import type { ResolvedProvider, ResolvedTenant } from '../core/config/load';
+import type { ExperimentService } from '../core/experiments/service';
 import {
   type CacheStage,
   serveWithCache,
@@ -42,6 +43,8 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   readonly responseCache?: CacheStage;
   /** Guardrail profiles per domain (input stage before routing). @default - none */
   readonly guardrails?: GuardrailService;
+  /** Experiments (the admin routes of the local host use it). @default - none */
+  readonly experimentService?: ExperimentService;
   /** `/v1/admin/*` in this process (local host; absent: 404, the admin Lambda serves them on AWS). */
   readonly admin?: AdminRoutes;
   /** Re-read delays of `POST /v1/feedback` for a not-yet-written decision. @default [150, 500] */

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BedrockGuardrail } from '../core/adapters/aws/bedrock-guardrail';
@@ -9,6 +10,11 @@ import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoResponseCacheStore } from '../core/adapters/aws/dynamo-response-cache';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
+import {
+  eventBridgeExperimentDelegate,
+  READ_ONLY_ROLLOUT_CONTROL,
+} from '../core/adapters/aws/experiment-delegate';
+import { awsExperimentParts } from '../core/adapters/aws/experiment-parts';
 import {
   secretArnFor,
   secretsCredentials,
@@ -142,6 +148,7 @@ export function composeAws(
           log,
         })
       : undefined;
+  const experimentParts = awsExperimentParts(env, config.experiments, doc, log);
   const router = composeRouter({
     config,
     log,
@@ -180,6 +187,19 @@ export function composeAws(
           settings: config.guardrails,
           awsSdkV3Client: ssm,
         })
+      : undefined,
+    experiments: experimentParts
+      ? {
+          ...experimentParts,
+          registry,
+          routeSets,
+          // No admin writes here: verdicts go to the admin function.
+          control: READ_ONLY_ROLLOUT_CONTROL,
+          delegate: eventBridgeExperimentDelegate({
+            client: new EventBridgeClient({}),
+            log,
+          }),
+        }
       : undefined,
   });
   return { ...router, learning };

@@ -3,6 +3,10 @@ import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
 import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
 import type { ResponseCacheStore } from '../core/cache/types';
 import type { GatewayConfig } from '../core/config/load';
+import {
+  createExperiments,
+  type ExperimentParts,
+} from '../core/experiments/wiring';
 import { createCacheStage } from '../core/gateway/cache-stage';
 import type { ModelCatalog } from '../core/gateway/plan';
 import { OutputGuard } from '../core/guardrails/output-filter';
@@ -56,12 +60,27 @@ export interface RouterParts {
   readonly bandit?: BanditStore;
   /** Latency estimates (fleet-shared on AWS); memory when absent. */
   readonly latency?: LatencyTracker;
+  /** Experiment store and flags. @default - no experiments */
+  readonly experiments?: ExperimentParts;
   readonly rng?: Rng;
   readonly now?: () => number;
   /** Shared response cache behind the LRU (DynamoDB on AWS). @default - LRU only */
   readonly cacheStore?: ResponseCacheStore;
   /** Managed guardrail (Bedrock ApplyGuardrail); local rules only when absent. */
   readonly guardrail?: Guardrail;
+}
+
+/** An in-process bandit with the configured prior and decay. */
+export function memoryBandit(
+  config: GatewayConfig,
+  now: () => number
+): MemoryBanditStore {
+  const { success } = config.learning;
+  return new MemoryBanditStore({
+    prior: { alpha: success.priorAlpha, beta: success.priorBeta },
+    halfLifeMs: success.halfLifeMs,
+    now,
+  });
 }
 
 /**
@@ -76,16 +95,7 @@ export function composeRouter(parts: RouterParts): {
   const { config, log, metrics } = parts;
   const now = parts.now ?? Date.now;
   const learning = config.learning;
-  const bandit =
-    parts.bandit ??
-    new MemoryBanditStore({
-      prior: {
-        alpha: learning.success.priorAlpha,
-        beta: learning.success.priorBeta,
-      },
-      halfLifeMs: learning.success.halfLifeMs,
-      now,
-    });
+  const bandit = parts.bandit ?? memoryBandit(config, now);
   const breakers = new CircuitBreakerRegistry({
     ...config.resilience.breaker,
     now,
@@ -109,6 +119,17 @@ export function composeRouter(parts: RouterParts): {
     log,
     now,
   });
+  const experiments = parts.experiments
+    ? createExperiments({
+        parts: parts.experiments,
+        settings: config.experiments,
+        adapters: parts.adapters,
+        metrics,
+        log,
+        now,
+        ...(parts.rng ? { rng: parts.rng } : {}),
+      })
+    : undefined;
   const deps: RouterDeps = {
     catalog: parts.catalog,
     routing: config.routing,
@@ -140,6 +161,9 @@ export function composeRouter(parts: RouterParts): {
     providers: config.providers,
     maxBodyBytes: config.server.maxBodyBytes,
     startedAt: now(),
+    experiments: experiments?.service,
+    experimentService: experiments?.service,
+    experimentHooks: experiments?.hooks,
     now,
     responseCache: createCacheStage(config.cache, {
       store: parts.cacheStore,

@@ -20,5 +20,9 @@ const routed: RouterApp = warm
 
 /** The streaming handler the runtime invokes. */
 export const handler = createStreamingHandler(routed, aws, async () => {
-  await Promise.all([deps.decisions.flush?.(), learning?.sync()]);
+  await Promise.all([
+    deps.decisions.flush?.(),
+    learning?.sync(),
+    deps.experimentHooks?.drain?.(),
+  ]);
 });

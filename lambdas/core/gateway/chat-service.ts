@@ -28,6 +28,7 @@ import {
   refusedError,
 } from './chat-errors';
 import { OutcomeRecorder } from './outcome-recorder';
+import type { ExperimentCallHooks } from './shadow';
 import { StreamResponder } from './stream-responder';
 
 export type { ChatCall } from './chat-call';
@@ -61,6 +62,8 @@ export interface ChatServiceDeps {
   readonly outputGuard?: OutputGuard;
   /** Reward weights (α, β, γ) of a domain (learning.reward). @default DEFAULT_REWARD_WEIGHTS */
   readonly rewardWeights?: (domain: string) => RewardWeights;
+  /** Experiment outcomes and shadow copies (lambdas/core/gateway/shadow.ts). */
+  readonly experimentHooks?: ExperimentCallHooks;
 }
 
 /**
@@ -97,6 +100,7 @@ export class ChatService {
       log: deps.log,
       now: this.now,
       rewardWeights: deps.rewardWeights,
+      experimentHooks: deps.experimentHooks,
     });
   }
 
@@ -128,6 +132,7 @@ export class ChatService {
         })
       : undefined;
     this.deps.retryBudget.recordRequest();
+    this.deps.experimentHooks?.started(call);
     let lastError: ProviderError | undefined;
     let refused: GateRefusal | undefined;
     let attemptNo = 0;

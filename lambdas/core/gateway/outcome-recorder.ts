@@ -12,6 +12,7 @@ import type { ScoredCandidate } from '../routing/types';
 import type { ModelConfig } from '../types';
 import type { ChatCall, Served } from './chat-call';
 import type { RoutePlan } from './plan';
+import type { ExperimentCallHooks } from './shadow';
 
 /** Dependencies of an OutcomeRecorder. */
 export interface OutcomeRecorderDeps {
@@ -23,6 +24,8 @@ export interface OutcomeRecorderDeps {
   readonly now: () => number;
   /** Reward weights (α, β, γ) of a domain (learning.reward). @default DEFAULT_REWARD_WEIGHTS */
   readonly rewardWeights?: (domain: string) => RewardWeights;
+  /** Experiment outcomes and shadow copies (lambdas/core/gateway/shadow.ts). */
+  readonly experimentHooks?: ExperimentCallHooks;
 }
 
 /** Identity of one request's decision record. */
@@ -138,6 +141,11 @@ export class OutcomeRecorder {
       reward: chosenServed ? reward : 0,
       served_by: served.model.id,
     });
+    this.deps.experimentHooks?.finished(call, {
+      ok: chosenServed,
+      latencyMs,
+      costUsd: cost,
+    });
   }
 
   /** A request whose attempts all failed (or whose stream broke). */
@@ -168,6 +176,11 @@ export class OutcomeRecorder {
       cost_usd: costUsd,
       outcome: err.kind === 'content_filtered' ? 'filtered' : 'error',
       reward: 0,
+    });
+    this.deps.experimentHooks?.finished(call, {
+      ok: false,
+      latencyMs,
+      costUsd,
     });
   }
 

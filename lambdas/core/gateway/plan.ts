@@ -1,5 +1,6 @@
 import { GatewayError } from '../api/errors';
 import type { ResolvedRouting, ResolvedTenant } from '../config/load';
+import type { Assignment } from '../experiments/assignment';
 import type { ExplorationSettings } from '../learning/config';
 import type { BanditStore, LatencyTracker } from '../ports';
 import { decide } from '../routing/decide';
@@ -36,6 +37,8 @@ export interface PlanDeps {
 export interface RoutePlan {
   readonly context: RoutingContext;
   readonly decision: RoutingDecision;
+  /** The experiment variant this request was routed under, if any. */
+  readonly experiment?: Assignment;
 }
 
 /** Resolves `model` to auto or a model group; 404 when nothing matches. */

@@ -1,10 +1,12 @@
 import { GatewayError } from '../api/errors';
 import type { ResolvedTenant } from '../config/load';
+import type { ExperimentRouter } from '../experiments/service';
 import { evaluateKillSwitches } from '../kill-switches/evaluate';
 import type { KillSwitchStore } from '../kill-switches/types';
 import type { CandidateGate } from '../resilience';
 import type { ExternalExclusion } from '../routing/types';
 import type { ChatRequest } from '../types';
+import { planWithExperiment } from './experiment-plan';
 import { type PlanDeps, planRoute, type RoutePlan } from './plan';
 
 /** Dependencies of the request planner. */
@@ -18,6 +20,8 @@ export interface PlannerDeps extends PlanDeps {
   /** Route set the router serves (`route/<name>` kill switches). */
   readonly routeSetName: string;
   readonly now?: () => number;
+  /** Experiment assignment (canary share, A/B variants). @default - none */
+  readonly experiments?: ExperimentRouter;
 }
 
 /** A plan plus the kill switch that blocks the request, if any. */
@@ -67,10 +71,24 @@ export class RequestPlanner {
         });
       }
     }
-    return {
-      plan: planRoute(request, tenant, deps, external),
-      blocked: verdict.blocked,
-    };
+    const plan = await planWithExperiment(
+      deps.experiments,
+      {
+        tenantId: tenant.id,
+        user: request.user,
+        models,
+        routing: deps.routing,
+      },
+      external,
+      (ext, routing) =>
+        planRoute(
+          request,
+          tenant,
+          routing === deps.routing ? deps : { ...deps, routing },
+          ext
+        )
+    );
+    return { plan, blocked: verdict.blocked };
   }
 }
 

@@ -36,6 +36,11 @@ export interface RollbackFacts {
   readonly routeSet?: RouteSetView;
   /** True when the route set was named by the alarm's tag, not defaulted. */
   readonly routeSetFromTag: boolean;
+  /**
+   * Running experiments involving each implicated model (model id -> ids);
+   * undefined when no experiments backend is wired.
+   */
+  readonly experiments?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** One change the rollback makes. */
@@ -50,6 +55,12 @@ export type PlannedAction =
       readonly target: string;
       readonly modelId: string;
       readonly fromVersion: number;
+    }
+  | {
+      readonly kind: 'stop-experiment';
+      readonly target: string;
+      readonly experimentId: string;
+      readonly modelId: string;
     }
   | {
       readonly kind: 'route-set-rollback';
@@ -70,7 +81,7 @@ export interface SkippedAction {
 export interface RollbackPlan {
   readonly models: readonly string[];
   readonly routeSet?: string;
-  /** In execution order: kill switches (fastest way to stop traffic), canaries, route set. */
+  /** In execution order: kill switches (fastest way to stop traffic), canaries, experiments, route set. */
   readonly actions: readonly PlannedAction[];
   readonly skipped: readonly SkippedAction[];
 }
@@ -142,6 +153,7 @@ export function planRollback(
 ): RollbackPlan {
   const actions: PlannedAction[] = [];
   const later: PlannedAction[] = [];
+  const experiments: PlannedAction[] = [];
   const skipped: SkippedAction[] = [];
 
   for (const m of facts.models) {
@@ -159,13 +171,29 @@ export function planRollback(
         modelId: m.id,
         fromVersion: m.latest.version,
       });
-    skipped.push({
-      kind: 'experiment',
-      target,
-      why: 'no experiments backend yet: nothing to stop',
-    });
+    const running = facts.experiments?.[m.id];
+    if (!facts.experiments)
+      skipped.push({
+        kind: 'experiment',
+        target,
+        why: 'no experiments backend configured: nothing to stop',
+      });
+    else if (!running || running.length === 0)
+      skipped.push({
+        kind: 'experiment',
+        target,
+        why: 'no running experiment involves the model',
+      });
+    else
+      for (const id of running)
+        experiments.push({
+          kind: 'stop-experiment',
+          target: `experiment/${id}`,
+          experimentId: id,
+          modelId: m.id,
+        });
   }
-  actions.push(...later);
+  actions.push(...later, ...experiments);
 
   const rs = facts.routeSet;
   if (!rs) {

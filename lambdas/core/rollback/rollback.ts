@@ -18,6 +18,18 @@ export interface RouteSetInspector {
   inspect(name: string): Promise<RouteSetView>;
 }
 
+/** The experiments the rollback stops (the ExperimentService satisfies it). */
+export interface RollbackExperiments {
+  /** Ids of the running experiments involving a model. */
+  involving(modelId: string): Promise<readonly string[]>;
+  /** Marks one rolled back (audited); its model's traffic is the caller's job. */
+  stop(
+    id: string,
+    actor: Actor,
+    status: 'rolled_back'
+  ): Promise<{ readonly status: string }>;
+}
+
 /** Where the summary goes (SNS on AWS). */
 export interface RollbackNotifier {
   publish(subject: string, message: string): Promise<void>;
@@ -49,6 +61,8 @@ export interface AlarmRollbackDeps {
   readonly alarmTags: (alarmArn: string) => Promise<Record<string, string>>;
   /** @default - no notification (logged) */
   readonly notifier?: RollbackNotifier;
+  /** @default - no experiments backend: nothing to stop (recorded as skipped) */
+  readonly experiments?: RollbackExperiments;
   /** @default - every invocation acts (no replay protection) */
   readonly idempotency?: IdempotencyGuard;
   /** Route set used when a model is implicated and no tag names one. */
@@ -189,14 +203,18 @@ export class AlarmRollback {
         });
       }
     }
+    const experiments = await this.runningExperiments(modelIds, problems);
     const plan = planRollback(
-      { alarm, tags, models, routeSet, routeSetFromTag: rsChoice.fromTag },
+      {
+        alarm,
+        tags,
+        models,
+        routeSet,
+        routeSetFromTag: rsChoice.fromTag,
+        ...(experiments ? { experiments } : {}),
+      },
       this.now()
     );
-    for (const s of plan.skipped.filter((x) => x.kind === 'experiment'))
-      log.info('experiments: no experiments backend yet, nothing to stop', {
-        target: s.target,
-      });
 
     const outcomes: ActionOutcome[] = [];
     for (const action of plan.actions) {
@@ -330,6 +348,28 @@ export class AlarmRollback {
     };
   }
 
+  /** Running experiments per model; undefined without a backend. */
+  private async runningExperiments(
+    modelIds: readonly string[],
+    problems: SkippedAction[]
+  ): Promise<Record<string, readonly string[]> | undefined> {
+    const backend = this.deps.experiments;
+    if (!backend) return undefined;
+    const out: Record<string, readonly string[]> = {};
+    for (const id of modelIds) {
+      try {
+        out[id] = await backend.involving(id);
+      } catch (err) {
+        problems.push({
+          kind: 'experiment',
+          target: `model/${id}`,
+          why: `could not read experiments: ${message(err)}`,
+        });
+      }
+    }
+    return out;
+  }
+
   private async apply(action: PlannedAction, actor: Actor): Promise<string> {
     const { control } = this.deps;
     switch (action.kind) {
@@ -348,6 +388,14 @@ export class AlarmRollback {
           actor
         );
         return `v${action.fromVersion} canary -> v${written.version} shadow`;
+      }
+      case 'stop-experiment': {
+        const after = await this.deps.experiments!.stop(
+          action.experimentId,
+          actor,
+          'rolled_back'
+        );
+        return after.status;
       }
       case 'route-set-rollback': {
         const after = await control.rollbackRouteSet(action.routeSet, actor);
@@ -391,6 +439,8 @@ function describe(action: PlannedAction): string {
       return 'would engage';
     case 'stop-canary':
       return `would move v${action.fromVersion} from canary to shadow`;
+    case 'stop-experiment':
+      return 'would mark rolled back';
     case 'route-set-rollback':
       return `would roll back v${action.fromVersion} -> v${action.toVersion}`;
   }

@@ -48,7 +48,9 @@ export type ExclusionCode =
   | 'capability_streaming'
   | 'context_window'
   | 'kill_switch'
-  | 'circuit_open';
+  | 'circuit_open'
+  /** An experiment's variant keeps the model out (lambdas/core/experiments). */
+  | 'experiment';
 
 /** An excluded model and the reason, as shown by /v1/route. */
 export interface Exclusion {
@@ -59,7 +61,11 @@ export interface Exclusion {
 
 /** Extra exclusions computed outside the pure core (kill switches, circuits). */
 export interface ExternalExclusion {
-  readonly code: 'kill_switch' | 'circuit_open' | 'provider_unavailable';
+  readonly code:
+    | 'kill_switch'
+    | 'circuit_open'
+    | 'provider_unavailable'
+    | 'experiment';
   readonly reason: string;
 }
 

@@ -69,7 +69,7 @@ describe('Function: planRollback', () => {
       {
         kind: 'experiment',
         target: 'model/llama-maverick',
-        why: 'no experiments backend yet: nothing to stop',
+        why: 'no experiments backend configured: nothing to stop',
       },
     ]);
   });

@@ -187,7 +187,7 @@ describe('Class: AlarmRollback', () => {
       '  - [done] route-set-rollback route-set/active-models: v2 -> v1'
     );
     expect(notifications[0]!.message).toContain(
-      `  - experiment model/${MODEL}: no experiments backend yet: nothing to stop`
+      `  - experiment model/${MODEL}: no experiments backend configured: nothing to stop`
     );
   });
 
