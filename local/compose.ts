@@ -10,6 +10,7 @@ import {
   MemoryRouteSetStore,
 } from '../lambdas/core/adapters/local/memory-registry';
 import { PrometheusMetrics } from '../lambdas/core/adapters/local/prometheus-metrics';
+import type { BudgetLedger } from '../lambdas/core/budget/types';
 import type { GatewayConfig } from '../lambdas/core/config/load';
 import type { KillSwitchStore } from '../lambdas/core/kill-switches/types';
 import type { GatewayMetrics, Log } from '../lambdas/core/ports';
@@ -41,6 +42,8 @@ export interface LocalComposeOptions {
   readonly killSwitches?: KillSwitchStore;
   /** Clock (tests). */
   readonly now?: () => number;
+  /** Replace the budget ledger (tests sharing one ledger between routers). @default - memory */
+  readonly budgetLedger?: BudgetLedger;
 }
 
 /**
@@ -101,6 +104,7 @@ export function composeLocal(
       createAdapters(config.providers, envCredentials(env), env),
     adminAuth: { mode: 'key', key: env.GATEWAY_ADMIN_KEY || undefined },
     rng: options.rng,
+    budgetLedger: options.budgetLedger,
     now,
   });
 }

@@ -2,7 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AwsBudgetAlerts } from '../core/adapters/aws/budget-alerts';
 import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
+import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
@@ -147,5 +149,20 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
       : new StaticTenantDirectory(config.tenants),
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     adminAuth: { mode: 'iam' },
+    // Budgets shared by every container (memory per container without the table).
+    ...(env.USAGE_TABLE
+      ? {
+          budgetLedger: new DynamoBudgetLedger({
+            tableName: env.USAGE_TABLE,
+            client: doc,
+          }),
+          budgetAlerts: new AwsBudgetAlerts({
+            tableName: env.USAGE_TABLE,
+            client: doc,
+            eventBusName: env.BUDGET_EVENT_BUS,
+            topicArn: env.BUDGET_ALERT_TOPIC_ARN,
+          }),
+        }
+      : {}),
   });
 }

@@ -1,6 +1,10 @@
 import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
+import { MemoryBudgetAlerts } from '../core/adapters/local/memory-budget-alerts';
+import { MemoryBudgetLedger } from '../core/adapters/local/memory-budget-ledger';
 import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
 import type { AuditLog } from '../core/audit/types';
+import { BudgetGuard } from '../core/budget/guard';
+import type { BudgetAlertSink, BudgetLedger } from '../core/budget/types';
 import type { GatewayConfig } from '../core/config/load';
 import { ControlPlane } from '../core/control/control-plane';
 import { modelEntryParser } from '../core/control/model-entry';
@@ -50,6 +54,10 @@ export interface RouterParts {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly adminAuth: AdminAuth;
   readonly bandit?: BanditStore;
+  /** Budget ledger. @default - in memory (one process) */
+  readonly budgetLedger?: BudgetLedger;
+  /** Budget alert transport. @default - log line + metric */
+  readonly budgetAlerts?: BudgetAlertSink;
   readonly rng?: Rng;
   readonly now?: () => number;
 }
@@ -129,6 +137,14 @@ export function composeRouter(parts: RouterParts): {
     startedAt: now(),
     adminAuth: parts.adminAuth,
     control,
+    budget: new BudgetGuard({
+      ledger: parts.budgetLedger ?? new MemoryBudgetLedger(),
+      settings: config.budgets,
+      alerts: parts.budgetAlerts ?? new MemoryBudgetAlerts(),
+      metrics,
+      log,
+      now,
+    }),
     now,
   };
   return { app: createRouterApp(deps), deps };

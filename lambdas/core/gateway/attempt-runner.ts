@@ -1,5 +1,6 @@
 import { chatCompletionJson } from '../api/chat-response';
 import { GatewayError } from '../api/errors';
+import type { StreamLimit } from '../budget/guard';
 import type { Log } from '../ports';
 import {
   isAbortError,
@@ -10,7 +11,7 @@ import {
 import type { ProviderAdapter } from '../providers/types';
 import type { AbortCode, AttemptSignal } from '../resilience';
 import { costUsd } from '../tokens';
-import type { ModelConfig } from '../types';
+import type { ModelConfig, StreamEvent } from '../types';
 import type { AnswerHeaders, ChatCall, Served } from './chat-call';
 import { JSON_HEADERS } from './sink';
 import type { StreamResponder } from './stream-responder';
@@ -71,17 +72,23 @@ export class AttemptRunner {
     return { model, usage: result.usage, costUsd: cost, latencyMs };
   }
 
-  /** Streams `model` into the responder; throws AfterFirstTokenError once content went out. */
+  /**
+   * Streams `model` into the responder; throws AfterFirstTokenError once
+   * content went out. With a `limit`, the stream is cut (finish `length` and
+   * an error event) before an event that would pass the budget reservation.
+   */
   public async stream(
     call: ChatCall,
     model: ModelConfig,
     attempt: number,
     scope: AttemptSignal,
     out: StreamResponder,
-    attemptStart: number
+    attemptStart: number,
+    limit?: StreamLimit
   ): Promise<Served> {
     out.beginAttempt(model, attempt);
     let ttftMs: number | undefined;
+    let cut = false;
     try {
       for await (const ev of this.adapterFor(model).chatStream(
         call.request,
@@ -96,6 +103,10 @@ export class AttemptRunner {
             ttftMs = this.deps.now() - attemptStart;
             scope.firstToken(this.deps.streamIdleTimeoutMs);
           } else scope.touch();
+          if (limit && !limit.add(streamedText(ev))) {
+            cut = true;
+            break;
+          }
         }
         await out.event(ev);
       }
@@ -106,6 +117,17 @@ export class AttemptRunner {
         );
       }
       throw err;
+    }
+    if (cut && limit) {
+      const usage = limit.usage();
+      await out.cut(limit.error(), usage);
+      return {
+        model,
+        usage,
+        costUsd: costUsd(usage, model.pricing),
+        latencyMs: this.deps.now() - attemptStart,
+        ttftMs,
+      };
     }
     const usage = await out.complete();
     return {
@@ -169,4 +191,12 @@ export class AttemptRunner {
     }
     return adapter;
   }
+}
+
+/** The text an event adds to the output (what it costs). */
+function streamedText(ev: StreamEvent): string {
+  if (ev.type === 'text') return ev.text;
+  if (ev.type === 'tool_call')
+    return (ev.name ?? '') + (ev.argumentsDelta ?? '');
+  return '';
 }

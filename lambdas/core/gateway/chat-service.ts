@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { BudgetGuard } from '../budget/guard';
 import type {
   BanditStore,
   DecisionLog,
@@ -15,6 +16,7 @@ import {
   planNextStep,
   type RetryBudget,
 } from '../resilience';
+import { costUsd } from '../tokens';
 import type { ModelConfig } from '../types';
 import { AfterFirstTokenError, AttemptRunner } from './attempt-runner';
 import type { ChatCall } from './chat-call';
@@ -23,6 +25,7 @@ import {
   finalError,
   type GateRefusal,
   refusedError,
+  withHeaders,
 } from './chat-errors';
 import { OutcomeRecorder } from './outcome-recorder';
 import { StreamResponder } from './stream-responder';
@@ -54,6 +57,8 @@ export interface ChatServiceDeps {
   readonly now?: () => number;
   /** Random source (backoff jitter). */
   readonly rng: () => number;
+  /** Budgets: reserve before each attempt, settle or release after. @default - no budgets */
+  readonly budget?: BudgetGuard;
 }
 
 /**
@@ -103,9 +108,14 @@ export class ChatService {
       plan.context.maxLatencyMs,
       this.deps.hardTimeoutMs
     );
+    const budget = this.deps.budget?.begin(call.tenant, request);
     const headers = (model: ModelConfig, attempt: number, cost?: number) => ({
       ...routeHeaders(call, model, decisionId, attempt),
-      ...(cost === undefined ? {} : { 'x-gateway-cost-usd': cost.toFixed(8) }),
+      ...(budget
+        ? budget.headers(cost)
+        : cost === undefined
+          ? {}
+          : { 'x-gateway-cost-usd': cost.toFixed(8) }),
     });
     const stream = request.stream
       ? new StreamResponder(sink, {
@@ -142,6 +152,15 @@ export class ChatService {
           retries = 0;
           continue;
         }
+        // Worst case reserved before the call; a misfit gives way to the next candidate.
+        if (budget && !(await budget.reserve(model))) {
+          admission.attempt.ignore();
+          admission.release();
+          if (!budget.cheaperFallback) break;
+          i++;
+          retries = 0;
+          continue;
+        }
         attemptNo++;
         const hasNext = i + 1 < attempts.length;
         const scope = attemptSignal(
@@ -153,18 +172,23 @@ export class ChatService {
           }
         );
         const attemptStart = this.now();
+        const attemptCall = budget
+          ? { ...call, request: budget.requestFor(model) }
+          : call;
+        const limit = budget?.streamLimit(model);
         try {
           const served = stream
             ? await this.runner.stream(
-                call,
+                attemptCall,
                 model,
                 attemptNo,
                 scope,
                 stream,
-                attemptStart
+                attemptStart,
+                limit
               )
             : await this.runner.complete(
-                call,
+                attemptCall,
                 model,
                 attemptNo,
                 scope,
@@ -174,15 +198,21 @@ export class ChatService {
           admission.attempt.success();
           const reward = this.record.attemptSucceeded(plan, candidate, served);
           this.record.finished(call, ref, attemptNo - 1, served, reward);
+          await budget?.settle(served.costUsd);
           return;
         } catch (err) {
           const why = scope.reason();
           if (why === 'client' || sink.signal.aborted) {
             admission.attempt.ignore();
             this.record.clientGone(call, started, model);
+            await budget?.release();
             return;
           }
           const afterFirstToken = err instanceof AfterFirstTokenError;
+          // Streamed content was billed: settle its estimate; else nothing was spent.
+          if (afterFirstToken && limit)
+            await budget?.settle(costUsd(limit.usage(), model.pricing));
+          else await budget?.release();
           const pe = this.runner.classify(
             afterFirstToken ? err.providerError : err,
             model,
@@ -235,9 +265,15 @@ export class ChatService {
           admission.release();
         }
       }
-      const error = lastError
-        ? finalError(lastError, attemptNo)
-        : refusedError(refused!);
+      const error = withHeaders(
+        lastError
+          ? finalError(lastError, attemptNo)
+          : refused && !budget?.refused
+            ? refusedError(refused)
+            : // Only a budget refusal leaves neither an error nor a gate refusal.
+              budget!.refusalError(),
+        budget?.headers(0)
+      );
       if (lastError) this.record.failed(call, ref, attemptNo, lastError);
       else this.record.refused(call, started, error);
       if (stream?.committed) {
