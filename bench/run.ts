@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { buildRouterBundle } from '../scripts/build-router';
+import { simulateBudget } from './budget-sim';
 import { benchInProcess } from './inprocess-bench';
 import {
   benchFailoverLatency,
@@ -294,6 +295,7 @@ async function main(): Promise<void> {
       iterations: QUICK ? 20_000 : 100_000,
       candidates: 10,
     });
+    const budgetSim = await simulateBudget({ seconds: QUICK ? 4 : 10 });
     const bundle = await buildRouterBundle();
     const loaderEnv = {
       ...process.env,
@@ -337,6 +339,10 @@ async function main(): Promise<void> {
         note: 'one request through the router with the upstream call answered in memory: no sockets, no scheduler; the stable figure of the gateway logic',
       },
       routing_decision_us: routing,
+      budget_at_scale: {
+        ...budgetSim,
+        note: 'virtual time, no DynamoDB: write attempts per second on the tenant budget item, per-request reservations vs leased slices; overspend and leak must be 0',
+      },
       failover_before_first_token: failover,
       kill_switch_propagation: {
         ...propagation,
@@ -453,6 +459,12 @@ async function main(): Promise<void> {
         failover.addedP50Ms.toFixed(3),
         `normal ${failover.normalP50Ms.toFixed(3)} / failover ${failover.failoverP50Ms.toFixed(3)}`,
         '',
+      ],
+      [
+        'budget item writes/s (5k rps, 50 containers)',
+        String(budgetSim.leasing.hottest_item_writes_per_s_max),
+        `per-request ${budgetSim.per_request.hottest_item_writes_per_s_max}; overspend $${budgetSim.leasing.overspend_usd}/$${budgetSim.per_request.overspend_usd}`,
+        '<= 1000',
       ],
       [
         'kill switch propagation (ms)',

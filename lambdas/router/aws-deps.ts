@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -7,6 +8,7 @@ import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
 import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
+import { DynamoSliceStore } from '../core/adapters/aws/dynamo-slice-store';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
 import {
@@ -16,6 +18,8 @@ import {
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
 import { SsmRouteSetStore } from '../core/adapters/aws/ssm-route-sets';
 import { MemoryDecisionLog } from '../core/adapters/local/decision-log';
+import { LeasingBudgetLedger } from '../core/budget/leasing';
+import type { BudgetLedger } from '../core/budget/types';
 import {
   ConfigError,
   type GatewayConfig,
@@ -60,6 +64,25 @@ export function loadAwsConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       `providers.${echo.id}: the echo provider is local-only`,
     ]);
   return config;
+}
+
+/**
+ * The DynamoDB budget ledger: one conditional transaction per reservation,
+ * or, with `budgets.lease.enabled`, slices leased per container (at scale).
+ */
+function budgetLedgerFor(
+  tableName: string,
+  client: DynamoDBDocumentClient,
+  config: GatewayConfig
+): BudgetLedger {
+  const ledger = new DynamoBudgetLedger({ tableName, client });
+  if (!config.budgets.lease.enabled) return ledger;
+  return new LeasingBudgetLedger({
+    store: new DynamoSliceStore({ tableName, client }),
+    settings: config.budgets.lease,
+    holder: randomUUID(),
+    reports: ledger,
+  });
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -152,10 +175,7 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
     // Budgets shared by every container (memory per container without the table).
     ...(env.USAGE_TABLE
       ? {
-          budgetLedger: new DynamoBudgetLedger({
-            tableName: env.USAGE_TABLE,
-            client: doc,
-          }),
+          budgetLedger: budgetLedgerFor(env.USAGE_TABLE, doc, config),
           budgetAlerts: new AwsBudgetAlerts({
             tableName: env.USAGE_TABLE,
             client: doc,

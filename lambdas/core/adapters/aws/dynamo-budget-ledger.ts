@@ -270,7 +270,8 @@ export class DynamoBudgetLedger implements BudgetLedger {
       return {
         level,
         spentNanos: Number(item?.spent ?? 0),
-        reservedNanos: Number(item?.reserved ?? 0),
+        // Slices leased to containers (LeasingBudgetLedger) are held too.
+        reservedNanos: Number(item?.reserved ?? 0) + Number(item?.leased ?? 0),
       };
     });
   }
@@ -422,7 +423,7 @@ function balanceFromItem(item: Record<string, unknown>): LevelBalance {
       resetsAt: Number(item.resetsAt),
     },
     spentNanos: Number(item.spent ?? 0),
-    reservedNanos: Number(item.reserved ?? 0),
+    reservedNanos: Number(item.reserved ?? 0) + Number(item.leased ?? 0),
   };
 }
 
