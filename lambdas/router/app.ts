@@ -228,6 +228,17 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
               bearer(headers),
               deps.tenants
             );
+            if (path === '/v1/admin/budgets' && deps.budget) {
+              requireMethod(method, 'GET');
+              const tenant = event.queryStringParameters?.tenant;
+              sendJson(
+                sink,
+                200,
+                { object: 'list', data: await deps.budget.ledger.list(tenant) },
+                idHeader
+              );
+              return;
+            }
             const res = await handleAdmin(
               deps.control,
               method,

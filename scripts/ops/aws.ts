@@ -3,11 +3,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../../lambdas/core/adapters/aws/dynamo-audit-log';
+import { DynamoBudgetLedger } from '../../lambdas/core/adapters/aws/dynamo-budget-ledger';
 import { DynamoModelRegistry } from '../../lambdas/core/adapters/aws/dynamo-registry';
 import { DynamoTenantDirectory } from '../../lambdas/core/adapters/aws/dynamo-tenants';
 import { SsmKillSwitchStore } from '../../lambdas/core/adapters/aws/ssm-kill-switches';
 import { SsmRouteSetStore } from '../../lambdas/core/adapters/aws/ssm-route-sets';
 import { MemoryBanditStore } from '../../lambdas/core/adapters/local/memory-bandit-store';
+import type { BudgetLedger } from '../../lambdas/core/budget/types';
 import { ControlPlane } from '../../lambdas/core/control/control-plane';
 import { validateScope } from '../../lambdas/core/kill-switches/value';
 import { OpsError } from './backend';
@@ -16,6 +18,8 @@ import { OpsError } from './backend';
 export interface AwsOpsContext {
   readonly plane: ControlPlane;
   readonly tenants: DynamoTenantDirectory;
+  /** Budget ledger levels, read lazily from the usage table. */
+  readonly budgets: Pick<BudgetLedger, 'list'>;
   readonly who: string;
   readonly describe: string;
 }
@@ -101,6 +105,14 @@ export async function awsOpsContext(
       tableName: tenantsTable,
       client: doc,
     }),
+    // The usage table is looked up only when a budget command runs.
+    budgets: {
+      list: async (tenant) =>
+        new DynamoBudgetLedger({
+          tableName: await tableName(ssm, env, 'usage'),
+          client: doc,
+        }).list(tenant),
+    },
     who,
     describe: `AWS ${env}${region ? ` (${region})` : ''}`,
   };

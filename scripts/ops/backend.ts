@@ -3,6 +3,10 @@ import type {
   TenantItem,
 } from '../../lambdas/core/adapters/aws/dynamo-tenants';
 import type { AuditRecord } from '../../lambdas/core/audit/types';
+import type {
+  BudgetLedger,
+  LevelBalance,
+} from '../../lambdas/core/budget/types';
 import type { ControlPlane } from '../../lambdas/core/control/control-plane';
 import type { KillSwitchValue } from '../../lambdas/core/kill-switches/types';
 import type {
@@ -64,6 +68,8 @@ export interface OpsBackend {
   addTenantKey?(id: string, key: string): Promise<string>;
   /** Stages a new provider key and starts its rotation (AWS mode only). */
   stageSecret?(secretId: string, value: string): Promise<StageSecretResult>;
+  /** Budget ledger levels (of one tenant, or all). */
+  budgetBalances?(tenant?: string): Promise<LevelBalance[]>;
 }
 
 /** A failure to show the operator (no stack trace). */
@@ -220,6 +226,13 @@ export class HttpOpsBackend implements OpsBackend {
       await this.call<{ data: AuditRecord[] }>('GET', `/v1/admin/audit?${q}`)
     ).data;
   }
+
+  public async budgetBalances(tenant?: string): Promise<LevelBalance[]> {
+    const q = tenant ? `?tenant=${encodeURIComponent(tenant)}` : '';
+    return (
+      await this.call<{ data: LevelBalance[] }>('GET', `/v1/admin/budgets${q}`)
+    ).data;
+  }
 }
 
 /** Acts straight on the stores (AWS mode: SSM and DynamoDB with the caller's credentials). */
@@ -232,8 +245,14 @@ export class ControlPlaneOpsBackend implements OpsBackend {
     private readonly secrets?: (
       secretId: string,
       value: string
-    ) => Promise<StageSecretResult>
+    ) => Promise<StageSecretResult>,
+    private readonly budgets?: Pick<BudgetLedger, 'list'>
   ) {}
+
+  public async budgetBalances(tenant?: string): Promise<LevelBalance[]> {
+    if (!this.budgets) throw new OpsError('no budget ledger in this mode');
+    return this.budgets.list(tenant);
+  }
 
   public async putTenant(id: string, item: TenantItem): Promise<void> {
     if (!this.tenants)

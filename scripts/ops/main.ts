@@ -28,7 +28,8 @@ async function main(): Promise<void> {
           ctx.who,
           ctx.describe,
           ctx.tenants,
-          (secretId, value) => stageSecret({ secretId, value })
+          (secretId, value) => stageSecret({ secretId, value }),
+          ctx.budgets
         );
       }
       throw new OpsError(

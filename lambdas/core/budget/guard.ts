@@ -60,6 +60,11 @@ export class BudgetGuard {
     this.now = deps.now ?? Date.now;
   }
 
+  /** The ledger (admin reports). */
+  public get ledger(): BudgetLedger {
+    return this.deps.ledger;
+  }
+
   /** Starts the budget of one request. */
   public begin(tenant: ResolvedTenant, request: ChatRequest): RequestBudget {
     return new RequestBudget(

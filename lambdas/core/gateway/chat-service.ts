@@ -210,8 +210,11 @@ export class ChatService {
           }
           const afterFirstToken = err instanceof AfterFirstTokenError;
           // Streamed content was billed: settle its estimate; else nothing was spent.
-          if (afterFirstToken && limit)
-            await budget?.settle(costUsd(limit.usage(), model.pricing));
+          const partialCost =
+            afterFirstToken && limit
+              ? costUsd(limit.usage(), model.pricing)
+              : 0;
+          if (afterFirstToken && limit) await budget?.settle(partialCost);
           else await budget?.release();
           const pe = this.runner.classify(
             afterFirstToken ? err.providerError : err,
@@ -230,7 +233,14 @@ export class ChatService {
           lastError = pe;
           if (afterFirstToken) {
             await stream!.interrupt(pe);
-            this.record.failed(call, ref, attemptNo, pe, 'stream_interrupted');
+            this.record.failed(
+              call,
+              ref,
+              attemptNo,
+              pe,
+              'stream_interrupted',
+              partialCost
+            );
             return;
           }
           const step = planNextStep(pe, {
