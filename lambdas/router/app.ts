@@ -182,7 +182,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         }
         case '/v1/stats': {
           requireMethod(method, 'GET');
-          await authenticate(headers);
+          const tenant = await authenticate(headers);
           sendJson(
             sink,
             200,
@@ -190,7 +190,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
               deps.catalog.list(),
               deps.latency,
               deps.bandit,
-              deps.gate
+              deps.gate,
+              deps.costs && { stats: deps.costs, tenant: tenant.id }
             ),
             idHeader
           );
@@ -251,7 +252,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
                   deps.catalog.list(),
                   deps.latency,
                   deps.bandit,
-                  deps.gate
+                  deps.gate,
+                  deps.costs && { stats: deps.costs }
                 )
             );
             sendJson(sink, res.status, res.body, idHeader);

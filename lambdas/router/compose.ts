@@ -3,6 +3,7 @@ import { MemoryBudgetAlerts } from '../core/adapters/local/memory-budget-alerts'
 import { MemoryBudgetLedger } from '../core/adapters/local/memory-budget-ledger';
 import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
 import type { AuditLog } from '../core/audit/types';
+import { CostStats } from '../core/budget/cost-stats';
 import { BudgetGuard } from '../core/budget/guard';
 import type { BudgetAlertSink, BudgetLedger } from '../core/budget/types';
 import type { GatewayConfig } from '../core/config/load';
@@ -137,6 +138,7 @@ export function composeRouter(parts: RouterParts): {
     startedAt: now(),
     adminAuth: parts.adminAuth,
     control,
+    costs: new CostStats(),
     budget: new BudgetGuard({
       ledger: parts.budgetLedger ?? new MemoryBudgetLedger(),
       settings: config.budgets,

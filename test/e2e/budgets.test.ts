@@ -219,6 +219,29 @@ describe('Budgets end to end', () => {
     }
   });
 
+  it('/v1/stats shows cost per tenant and model, only the caller’s own', async () => {
+    const OTHER = 'sk-other-tenant-key-0002';
+    const gw2 = await startTestGateway({
+      ...budgetConfig({ allowedModels: ['pricey'] }),
+      tenants: [
+        { id: 'acme', apiKeys: [TEST_KEY], tier: 'premium' },
+        { id: 'other', apiKeys: [OTHER], tier: 'premium' },
+      ],
+    });
+    try {
+      for (let i = 0; i < 2; i++)
+        await (await call(gw2, '/v1/chat/completions', { body: hi() })).text();
+      const mine = await json(await call(gw2, '/v1/stats'));
+      expect(mine.cost_usd).toEqual({
+        acme: { pricey: { cost_usd: 0.014, requests: 2 } },
+      });
+      const theirs = await json(await call(gw2, '/v1/stats', { key: OTHER }));
+      expect(theirs.cost_usd).toEqual({});
+    } finally {
+      await gw2.close();
+    }
+  });
+
   const ledgers: [string, () => Promise<BudgetLedger>][] = [
     ['memory', async () => new MemoryBudgetLedger()],
     [

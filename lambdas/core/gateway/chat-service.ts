@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CostStats } from '../budget/cost-stats';
 import type { BudgetGuard } from '../budget/guard';
 import type {
   BanditStore,
@@ -59,6 +60,8 @@ export interface ChatServiceDeps {
   readonly rng: () => number;
   /** Budgets: reserve before each attempt, settle or release after. @default - no budgets */
   readonly budget?: BudgetGuard;
+  /** Cost per tenant and model for `/v1/stats`. @default - not kept */
+  readonly costs?: CostStats;
 }
 
 /**
@@ -93,6 +96,7 @@ export class ChatService {
       decisions: deps.decisions,
       log: deps.log,
       now: this.now,
+      costs: deps.costs,
     });
   }
 
@@ -239,7 +243,8 @@ export class ChatService {
               attemptNo,
               pe,
               'stream_interrupted',
-              partialCost
+              partialCost,
+              model.id
             );
             return;
           }
