@@ -184,6 +184,14 @@ export class OrchestrationStack extends Stack {
         ? 'Foundation models in EU regions and eu.* cross-region inference profiles only; the model list lives in the runtime registry, and IAM checks the destination-region model of each profile call'
         : 'Foundation models of the deployment geography and inference profiles of the deployment region only; the model list lives in the runtime registry, and IAM checks the destination-region model of each profile call',
     });
+    // Budget alerts: EventBridge on the default bus; the monitoring stack's rule forwards them.
+    this.router.addToPolicy({
+      sid: 'PublishBudgetAlerts',
+      actions: ['events:PutEvents'],
+      resources: [
+        `arn:${this.partition}:events:${this.region}:${this.account}:event-bus/default`,
+      ],
+    });
     this.router.addToPolicy({
       sid: 'ApplyGuardrails',
       actions: ['bedrock:ApplyGuardrail'],
