@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { buildRouterBundle } from '../scripts/build-router';
+import { benchBudgetLatency } from './budget-latency';
 import { simulateBudget } from './budget-sim';
 import { benchInProcess } from './inprocess-bench';
 import {
@@ -296,6 +297,7 @@ async function main(): Promise<void> {
       candidates: 10,
     });
     const budgetSim = await simulateBudget({ seconds: QUICK ? 4 : 10 });
+    const budgetLatency = await benchBudgetLatency(QUICK ? 100 : 300);
     const bundle = await buildRouterBundle();
     const loaderEnv = {
       ...process.env,
@@ -339,6 +341,7 @@ async function main(): Promise<void> {
         note: 'one request through the router with the upstream call answered in memory: no sockets, no scheduler; the stable figure of the gateway logic',
       },
       routing_decision_us: routing,
+      budget_reserve_latency: budgetLatency,
       budget_at_scale: {
         ...budgetSim,
         note: 'virtual time, no DynamoDB: write attempts per second on the tenant budget item, per-request reservations vs leased slices; overspend and leak must be 0',
@@ -458,6 +461,15 @@ async function main(): Promise<void> {
         'failover before first token, added p50 (ms)',
         failover.addedP50Ms.toFixed(3),
         `normal ${failover.normalP50Ms.toFixed(3)} / failover ${failover.failoverP50Ms.toFixed(3)}`,
+        '',
+      ],
+      [
+        'budget reserve p50, DynamoDB Local (ms)',
+        String(
+          budgetLatency.dynamodb_local?.['user+team+tenant (4 levels)']?.reserve
+            .p50_ms ?? 'n/a'
+        ),
+        `1 round trip before first token; memory ${budgetLatency.memory['user+team+tenant (4 levels)']!.reserve.p50_ms} ms`,
         '',
       ],
       [

@@ -55,7 +55,8 @@ function levelsOf(
       scopeId,
       period,
       periodKey: key,
-      capNanos: toNanos(usd),
+      // Integers stay exact up to 2^53 nano-USD (~9M USD): a bigger cap is as good as none.
+      capNanos: Math.min(toNanos(usd), Number.MAX_SAFE_INTEGER),
       resetsAt,
     });
   };
