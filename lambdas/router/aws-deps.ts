@@ -180,7 +180,6 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
             tableName: env.USAGE_TABLE,
             client: doc,
             eventBusName: env.BUDGET_EVENT_BUS,
-            topicArn: env.BUDGET_ALERT_TOPIC_ARN,
           }),
         }
       : {}),

@@ -3,8 +3,11 @@ import {
   EventBridgeClient,
   PutEventsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { BudgetAlert, BudgetAlertSink } from '../../budget/types';
 import { alertKey } from '../local/memory-budget-alerts';
 
@@ -21,24 +24,21 @@ export interface AwsBudgetAlertsProps {
   /** Event bus for PutEvents. @default 'default' */
   readonly eventBusName?: string;
   readonly events?: EventBridgeClient;
-  /** SNS topic to publish to as well. @default - EventBridge only */
-  readonly topicArn?: string;
-  readonly sns?: SNSClient;
 }
 
 /**
  * Budget alerts on AWS: a conditional put of a claim item
  * (`pk = budgetalert#<tenant>`, `sk = <scope>#<id>#<period>#<key>#<pct>`)
  * makes each alert fire once per period across every container; the winner
- * sends an EventBridge event and, when a topic is configured, an SNS message.
+ * sends one EventBridge event. The monitoring stack's BudgetAlertRule
+ * forwards it to the SNS alert topic, so the router carries no SNS client
+ * (-40 KB bundle) and needs no cross-stack reference to the topic.
  */
 export class AwsBudgetAlerts implements BudgetAlertSink {
   private readonly events: EventBridgeClient;
-  private readonly sns?: SNSClient;
 
   public constructor(private readonly props: AwsBudgetAlertsProps) {
     this.events = props.events ?? new EventBridgeClient({});
-    if (props.topicArn) this.sns = props.sns ?? new SNSClient({});
   }
 
   public async publish(alert: BudgetAlert): Promise<boolean> {
@@ -66,36 +66,42 @@ export class AwsBudgetAlerts implements BudgetAlertSink {
         return false;
       throw err;
     }
-    const detail = JSON.stringify(alert);
-    await this.events.send(
+    try {
+      await this.send(alert);
+    } catch (err) {
+      // Unclaim, so that a later request publishes it (best effort).
+      await this.props.client
+        .send(
+          new DeleteCommand({
+            TableName: this.props.tableName,
+            Key: {
+              pk: `budgetalert#${encodeURIComponent(alert.tenant)}`,
+              sk: alertKey(alert),
+            },
+          })
+        )
+        .catch(() => undefined);
+      throw err;
+    }
+    return true;
+  }
+
+  private async send(alert: BudgetAlert): Promise<void> {
+    const out = await this.events.send(
       new PutEventsCommand({
         Entries: [
           {
             EventBusName: this.props.eventBusName ?? 'default',
             Source: BUDGET_EVENT_SOURCE,
             DetailType: BUDGET_EVENT_DETAIL_TYPE,
-            Detail: detail,
+            Detail: JSON.stringify(alert),
           },
         ],
       })
     );
-    if (this.sns && this.props.topicArn) {
-      const scope =
-        alert.scope === 'tenant'
-          ? `tenant ${alert.tenant}`
-          : `${alert.scope} ${alert.scopeId} of tenant ${alert.tenant}`;
-      await this.sns.send(
-        new PublishCommand({
-          TopicArn: this.props.topicArn,
-          Subject:
-            `AI gateway budget ${alert.thresholdPct}%: ${alert.tenant}`.slice(
-              0,
-              100
-            ),
-          Message: `${scope} has used ${alert.usedPct}% of its ${alert.period === 'day' ? 'daily' : 'monthly'} budget (${alert.spentUsd.toFixed(4)} of ${alert.capUsd} USD, period ${alert.periodKey}; resets ${alert.resetsAt}).\n\n${detail}`,
-        })
+    if ((out.FailedEntryCount ?? 0) > 0)
+      throw new Error(
+        `PutEvents refused the budget alert: ${out.Entries?.[0]?.ErrorCode ?? 'unknown'}`
       );
-    }
-    return true;
   }
 }
