@@ -77,14 +77,12 @@ describe('Class: AwsBudgetAlerts', () => {
   });
 
   it('publishes nothing when another container already claimed the alert', async () => {
-    ddb
-      .on(PutCommand)
-      .rejects(
-        new ConditionalCheckFailedException({
-          message: 'exists',
-          $metadata: {},
-        })
-      );
+    ddb.on(PutCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'exists',
+        $metadata: {},
+      })
+    );
     expect(await make().publish(alert)).toBe(false);
     expect(events).not.toHaveReceivedCommand(PutEventsCommand);
   });
@@ -92,12 +90,10 @@ describe('Class: AwsBudgetAlerts', () => {
   it('unclaims and throws when EventBridge refuses the event, so a later request publishes it', async () => {
     ddb.on(PutCommand).resolves({});
     ddb.on(DeleteCommand).resolves({});
-    events
-      .on(PutEventsCommand)
-      .resolves({
-        FailedEntryCount: 1,
-        Entries: [{ ErrorCode: 'Throttling' }],
-      });
+    events.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'Throttling' }],
+    });
     await expect(make().publish(alert)).rejects.toThrow(/Throttling/);
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
       Key: { pk: 'budgetalert#acme', sk: 'acme#team#eng#day#2026-12-03#90' },
