@@ -4,6 +4,8 @@ import { budgetLevels } from '../../lambdas/core/budget/levels';
 import type { BudgetLedger } from '../../lambdas/core/budget/types';
 import { resolveConfig } from '../../lambdas/core/config/load';
 import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
+import { createEchoAdapter } from '../../lambdas/core/providers/echo';
+import { ProviderUnavailableError } from '../../lambdas/core/providers/errors';
 import { useDynamoDbLocal } from '../helpers/dynamodb-local';
 import { call, json, startTestGateway, TEST_KEY } from '../helpers/gateway';
 
@@ -239,6 +241,57 @@ describe('Budgets end to end', () => {
       expect(theirs.cost_usd).toEqual({});
     } finally {
       await gw2.close();
+    }
+  });
+
+  it('releases the reservation on a failover (only the serving model is charged) and when the client goes away', async () => {
+    const ledger = new MemoryBudgetLedger();
+    const file = budgetConfig({ budgets: { dailyUsd: 10 } });
+    const config = resolveConfig(file, {}, 't');
+    const levels = budgetLevels(config.tenants[0]!, undefined, Date.now());
+    // pricey's provider fails before answering; cheap (echo2) answers after 300 ms
+    const adapters = new Map([
+      [
+        'echo',
+        {
+          ...createEchoAdapter({ id: 'echo' }),
+          chat: async () => {
+            throw new ProviderUnavailableError('echo', 'down');
+          },
+        },
+      ],
+      ['echo2', createEchoAdapter({ id: 'echo2', latencyMs: 300 })],
+    ]);
+    const gw = await startTestGateway(file, { budgetLedger: ledger, adapters });
+    try {
+      const res = await call(gw, '/v1/chat/completions', { body: hi() });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-gateway-model')).toBe('cheap');
+      await res.text();
+      let [b] = await ledger.balances(levels);
+      // (5 + 2) tokens at $10/1M on cheap; pricey's hold was released
+      expect(b).toMatchObject({ spentNanos: 70_000, reservedNanos: 0 });
+      // WHEN the client goes away while cheap is still thinking
+      await expect(
+        fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${TEST_KEY}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify(hi()),
+          signal: AbortSignal.timeout(100),
+        })
+      ).rejects.toThrow();
+      for (let i = 0; i < 50; i++) {
+        [b] = await ledger.balances(levels);
+        if (b!.reservedNanos === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // THEN the reservation is released, nothing spent
+      expect(b).toMatchObject({ spentNanos: 70_000, reservedNanos: 0 });
+    } finally {
+      await gw.close();
     }
   });
 
