@@ -57,13 +57,14 @@ interface Cancelled {
  *
  * reserve = ONE TransactWriteItems: per capped level an update guarded by
  * `committed <= min(cap - amount, shutdown line - 1)`, plus the reservation
- * record (`pk = budgetres#<tenant>#<shard>`, `sk = <releaseAt>#<id>`,
- * `state = open`). All or nothing: a refusing level holds nothing anywhere.
- * settle/release flip the record's state (`open` → `settled`/`released`)
- * under a condition in the same transaction as the level updates, so a
- * second settle, a release after a sweep, or a sweep after a settle change
- * nothing. The record's TTL (`expiresAt`) is a day after its releaseAt, so
- * DynamoDB's TTL deletion never races the sweep.
+ * record (`pk = budgetres#<tenant>#<shard>`, `sk = <releaseAt>#<id>`). All or
+ * nothing: a refusing level holds nothing anywhere. settle, release and the
+ * sweep close a reservation in one transaction with the level updates:
+ * delete its record (only if still there) and put a tombstone
+ * (`pk = budgetdone#<tenant>#<id>`, `state = settled | released`, TTL a day).
+ * So each reservation ends once, a settle after a sweep still records its
+ * spend, a second settle changes nothing, and the record partitions hold
+ * only open reservations (the sweep reads nothing else).
  */
 export class DynamoBudgetLedger implements BudgetLedger {
   private readonly client: DynamoDBDocumentClient;
@@ -131,8 +132,8 @@ export class DynamoBudgetLedger implements BudgetLedger {
           levels: request.levels,
           amountNanos: request.amountNanos,
           releaseAt: request.releaseAt,
-          state: 'open',
-          expiresAt: Math.ceil(request.releaseAt / 1000) + DAY_S,
+          // A last resort only: sweeps release it long before.
+          expiresAt: Math.ceil(request.releaseAt / 1000) + 35 * DAY_S,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
@@ -163,7 +164,7 @@ export class DynamoBudgetLedger implements BudgetLedger {
     if (!reservation.recordKey || reservation.levels.length === 0) return;
     const a = reservation.amountNanos;
     const first = await this.transact([
-      this.flip(reservation, 'open', 'settled'),
+      ...this.close(reservation, 'settled'),
       ...reservation.levels.map((l) =>
         this.add(l, {
           committed: costNanos - a,
@@ -173,20 +174,17 @@ export class DynamoBudgetLedger implements BudgetLedger {
       ),
     ]);
     if (!first) return;
-    const state = first.items[0]?.state;
+    // Not open any more: the tombstone says whether it was settled or released.
+    const state = first.items[1]?.state;
     if (state === 'settled') return;
-    // Released by a sweep (or its record is gone): the money is spent all the same.
+    const spend = reservation.levels.map((l) =>
+      this.add(l, { committed: costNanos, spent: costNanos })
+    );
+    // Released by a sweep (or its records are gone): the money is spent all the same.
     await this.transact(
       state === 'released'
-        ? [
-            this.flip(reservation, 'released', 'settled'),
-            ...reservation.levels.map((l) =>
-              this.add(l, { committed: costNanos, spent: costNanos })
-            ),
-          ]
-        : reservation.levels.map((l) =>
-            this.add(l, { committed: costNanos, spent: costNanos })
-          )
+        ? [this.markSettled(reservation), ...spend]
+        : [this.tombstone(reservation, 'settled'), ...spend]
     );
   }
 
@@ -194,7 +192,7 @@ export class DynamoBudgetLedger implements BudgetLedger {
     if (!reservation.recordKey || reservation.levels.length === 0) return;
     const a = reservation.amountNanos;
     await this.transact([
-      this.flip(reservation, 'open', 'released'),
+      ...this.close(reservation, 'released'),
       ...reservation.levels.map((l) =>
         this.add(l, { committed: -a, reserved: -a })
       ),
@@ -206,17 +204,14 @@ export class DynamoBudgetLedger implements BudgetLedger {
     for (let shard = 0; shard < this.shards; shard++) {
       let start: Record<string, unknown> | undefined;
       do {
+        // The partition holds open reservations only (settle/release delete them), oldest first.
         const out = await this.client.send(
           new QueryCommand({
             TableName: this.props.tableName,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-            FilterExpression: '#state = :open',
-            ExpressionAttributeNames: { '#state': 'state' },
+            KeyConditionExpression: 'pk = :pk AND sk <= :hi',
             ExpressionAttributeValues: {
               ':pk': reservationPk(tenant, shard),
-              ':lo': pad(now - DAY_S * 1000),
               ':hi': `${pad(now)}#~`,
-              ':open': 'open',
             },
             ExclusiveStartKey: start,
           })
@@ -233,7 +228,7 @@ export class DynamoBudgetLedger implements BudgetLedger {
           if (r.releaseAt > now) continue;
           const a = r.amountNanos;
           const cancelled = await this.transact([
-            this.flip(r, 'open', 'released'),
+            ...this.close(r, 'released'),
             ...r.levels.map((l) =>
               this.add(l, { committed: -a, reserved: -a })
             ),
@@ -300,20 +295,57 @@ export class DynamoBudgetLedger implements BudgetLedger {
     return out;
   }
 
-  private flip(
+  /**
+   * Closes an open reservation: deletes its record (only if still there)
+   * and leaves a tombstone saying how it ended (only if none yet), so a
+   * reservation ends once and a late settle still finds out what happened.
+   */
+  private close(
     r: Reservation,
-    from: 'open' | 'released',
-    to: 'settled' | 'released'
+    state: 'settled' | 'released'
+  ): [TransactItem, TransactItem] {
+    return [
+      {
+        Delete: {
+          TableName: this.props.tableName,
+          Key: r.recordKey!,
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      this.tombstone(r, state),
+    ];
+  }
+
+  private tombstone(
+    r: Reservation,
+    state: 'settled' | 'released'
   ): TransactItem {
+    return {
+      Put: {
+        TableName: this.props.tableName,
+        Item: {
+          ...tombstoneKey(r),
+          state,
+          expiresAt: Math.ceil(r.releaseAt / 1000) + DAY_S,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  private markSettled(r: Reservation): TransactItem {
     return {
       Update: {
         TableName: this.props.tableName,
-        Key: r.recordKey!,
-        UpdateExpression: 'SET #state = :to',
-        ConditionExpression: '#state = :from',
+        Key: tombstoneKey(r),
+        UpdateExpression: 'SET #state = :settled',
+        ConditionExpression: '#state = :released',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':to': to, ':from': from },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        ExpressionAttributeValues: {
+          ':settled': 'settled',
+          ':released': 'released',
+        },
       },
     };
   }
@@ -427,7 +459,15 @@ function balanceFromItem(item: Record<string, unknown>): LevelBalance {
   };
 }
 
-/** Partition of a tenant's reservation records (spread over shards). */
+/** Where a closed reservation's outcome is kept for a day (one partition per reservation). */
+function tombstoneKey(r: Reservation): { pk: string; sk: string } {
+  return {
+    pk: `budgetdone#${encodeURIComponent(r.tenant)}#${r.id}`,
+    sk: 'done',
+  };
+}
+
+/** Partition of a tenant's open reservation records (spread over shards). */
 function reservationPk(tenant: string, shard: number): string {
   return `budgetres#${encodeURIComponent(tenant)}#${shard}`;
 }
