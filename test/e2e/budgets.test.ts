@@ -295,6 +295,27 @@ describe('Budgets end to end', () => {
     }
   });
 
+  it('fails closed with 503 budget_unavailable when the ledger cannot be reached', async () => {
+    const broken = new MemoryBudgetLedger();
+    broken.reserve = async () => {
+      throw new Error('ledger down');
+    };
+    const gw = await startTestGateway(budgetConfig(), { budgetLedger: broken });
+    try {
+      const res = await call(gw, '/v1/chat/completions', { body: hi() });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect((await json(res)).error.code).toBe('budget_unavailable');
+      expect(gw.log.text()).toContain('budget reserve failed');
+      // the provider slot taken for the attempt was given back: the next request is admitted
+      const again = await call(gw, '/v1/chat/completions', { body: hi() });
+      expect(again.status).toBe(503);
+      await again.text();
+    } finally {
+      await gw.close();
+    }
+  });
+
   const ledgers: [string, () => Promise<BudgetLedger>][] = [
     ['memory', async () => new MemoryBudgetLedger()],
     [
@@ -338,9 +359,13 @@ describe('Budgets end to end', () => {
         expect(ok + refused).toBe(300);
         expect(refused).toBeGreaterThan(0);
         const tenant = resolveConfig(file, {}, 't').tenants[0]!;
-        const [b] = await ledger.balances(
-          budgetLevels(tenant, undefined, Date.now())
-        );
+        const levels = budgetLevels(tenant, undefined, Date.now());
+        // Settles run after the answer went out: give the last ones a moment.
+        let [b] = await ledger.balances(levels);
+        for (let i = 0; i < 100 && b!.reservedNanos !== 0; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          [b] = await ledger.balances(levels);
+        }
         expect(b!.spentNanos).toBeLessThanOrEqual(0.5e9);
         expect(b!.reservedNanos).toBe(0);
         // every served request cost (5 + 2) tokens x $0.001

@@ -197,6 +197,8 @@ export class RequestBudget {
   private swept = false;
   /** Smallest remaining after the settle, when known. */
   private settledRemaining?: number;
+  /** Set when the ledger could not be asked: the request is refused (fail closed). */
+  private ledgerError?: GatewayError;
 
   public constructor(
     private readonly guard: BudgetGuard,
@@ -208,14 +210,17 @@ export class RequestBudget {
     private readonly now: () => number
   ) {}
 
-  /** Whether a refused candidate may give way to a cheaper one. */
+  /**
+   * Whether the attempt loop may try the next candidate after a refusal:
+   * the `cheaperFallback` policy, and never after a ledger failure.
+   */
   public get cheaperFallback(): boolean {
-    return this.deps.settings.cheaperFallback;
+    return this.deps.settings.cheaperFallback && !this.ledgerError;
   }
 
-  /** True once a candidate was refused for budget. */
+  /** True once a candidate was refused for budget (or the ledger failed). */
   public get refused(): boolean {
-    return this.refusal !== undefined;
+    return this.refusal !== undefined || this.ledgerError !== undefined;
   }
 
   /** The worst-case cost of `model` for this request, nano-USD. */
@@ -261,14 +266,34 @@ export class RequestBudget {
     }
     for (;;) {
       const now = this.now();
-      const r = await this.deps.ledger.reserve({
-        id: randomUUID(),
-        tenant: this.tenant.id,
-        levels: this.levels,
-        amountNanos: wc.amountNanos,
-        shutdownPct: this.deps.settings.shutdownThresholdPct,
-        releaseAt: now + this.deps.settings.reservationTtlSeconds * 1000,
-      });
+      let r: Awaited<ReturnType<BudgetLedger['reserve']>>;
+      try {
+        r = await this.deps.ledger.reserve({
+          id: randomUUID(),
+          tenant: this.tenant.id,
+          levels: this.levels,
+          amountNanos: wc.amountNanos,
+          shutdownPct: this.deps.settings.shutdownThresholdPct,
+          releaseAt: now + this.deps.settings.reservationTtlSeconds * 1000,
+        });
+      } catch (err) {
+        // Money fails closed: without the ledger nobody can tell what fits.
+        this.deps.log.error('budget reserve failed', {
+          tenant: this.tenant.id,
+          error: err instanceof Error ? err.name : String(err),
+        });
+        this.deps.metrics.event('BudgetLedgerErrors', 1, {
+          Tenant: this.tenant.id,
+        });
+        this.ledgerError = new GatewayError(
+          503,
+          'service_unavailable',
+          'budget_unavailable',
+          'the budget ledger could not be reached, so no spend can be authorised; retry shortly',
+          { headers: { 'retry-after': '1' } }
+        );
+        return false;
+      }
       if (r.ok) {
         this.held = {
           model,
@@ -377,8 +402,9 @@ export class RequestBudget {
     return out;
   }
 
-  /** The 429 `budget_exceeded` naming the scope and the period's reset. */
+  /** The 429 `budget_exceeded` naming the scope and the period's reset (503 when the ledger failed). */
   public refusalError(): GatewayError {
+    if (this.ledgerError) return this.ledgerError;
     const r = this.refusal;
     if (!r) {
       return new GatewayError(
