@@ -25,6 +25,18 @@ export interface LatencyFigures {
   readonly p99_ms: number;
 }
 
+/** The 1,000-concurrent-requests-at-the-edge proof as a figure. */
+export interface BudgetEdgeFigures {
+  readonly requests: number;
+  readonly served: number;
+  readonly refused: number;
+  readonly cap_usd: number;
+  readonly spent_usd: number;
+  readonly overspend_usd: number;
+  readonly leaked_reserved_usd: number;
+  readonly wall_ms: number;
+}
+
 /** Reserve (before the first token) and settle (after the answer) latencies. */
 export interface BudgetLatencyResult {
   readonly iterations: number;
@@ -38,6 +50,57 @@ export interface BudgetLatencyResult {
   >;
   readonly round_trips_before_first_token: number;
   readonly note: string;
+  /** 1,000 concurrent requests at a $1 cap (4x over-subscribed), per ledger. */
+  readonly edge_1000_concurrent?: Record<string, BudgetEdgeFigures>;
+}
+
+/** 1,000 concurrent reserve→settle/release at a budget's edge; the same body as the proof test. */
+export async function budgetEdge(
+  ledger: BudgetLedger,
+  requests = 1000
+): Promise<BudgetEdgeFigures> {
+  const t: ResolvedTenant = {
+    id: `edge-${randomUUID().slice(0, 8)}`,
+    keyHashes: [],
+    budgets: { dailyUsd: 1 },
+    limits: {},
+  };
+  const levels = budgetLevels(t, undefined, Date.now());
+  const amount = 4_000_000;
+  let served = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: requests }, async (_, i) => {
+      const r = await ledger.reserve({
+        id: randomUUID(),
+        tenant: t.id,
+        levels,
+        amountNanos: amount,
+        shutdownPct: 100,
+        releaseAt: Date.now() + 600_000,
+      });
+      if (!r.ok) return;
+      served++;
+      await new Promise((res) => setTimeout(res, i % 7));
+      if (i % 10 === 0) await ledger.release(r.reservation);
+      else
+        await ledger.settle(
+          r.reservation,
+          Math.floor(amount * (0.4 + ((i * 37) % 61) / 100))
+        );
+    })
+  );
+  const [b] = await ledger.balances(levels);
+  return {
+    requests,
+    served,
+    refused: requests - served,
+    cap_usd: 1,
+    spent_usd: b!.spentNanos / 1e9,
+    overspend_usd: Math.max(0, b!.spentNanos - 1e9) / 1e9,
+    leaked_reserved_usd: b!.reservedNanos / 1e9,
+    wall_ms: Math.round(performance.now() - started),
+  };
 }
 
 const tenant: ResolvedTenant = {
@@ -136,9 +199,19 @@ export async function benchBudgetLatency(
       'tenant (1 level)': await measure(ledger, undefined, iterations),
       'user+team+tenant (4 levels)': await measure(ledger, 'alice', iterations),
     };
+    const edge = {
+      memory: await budgetEdge(new MemoryBudgetLedger()),
+      dynamodb_local: await budgetEdge(
+        new DynamoBudgetLedger({
+          tableName: table,
+          client: DynamoDBDocumentClient.from(raw),
+          maxConflictRetries: 40,
+        })
+      ),
+    };
     await raw.send(new DeleteTableCommand({ TableName: table }));
     raw.destroy();
-    return { ...result, dynamodb_local: dynamo };
+    return { ...result, dynamodb_local: dynamo, edge_1000_concurrent: edge };
   } catch (err) {
     process.stderr.write(
       `budget latency: DynamoDB Local skipped (${(err as Error).message.split('\n')[0]})\n`

@@ -473,6 +473,12 @@ async function main(): Promise<void> {
         '',
       ],
       [
+        'budget: 1,000 concurrent at the edge, overspend',
+        `$${budgetLatency.edge_1000_concurrent?.dynamodb_local.overspend_usd ?? 'n/a'}`,
+        `DynamoDB Local: served ${budgetLatency.edge_1000_concurrent?.dynamodb_local.served ?? '-'}, spent $${budgetLatency.edge_1000_concurrent?.dynamodb_local.spent_usd ?? '-'} of $1, leaked $${budgetLatency.edge_1000_concurrent?.dynamodb_local.leaked_reserved_usd ?? '-'}`,
+        '0',
+      ],
+      [
         'budget item writes/s (5k rps, 50 containers)',
         String(budgetSim.leasing.hottest_item_writes_per_s_max),
         `per-request ${budgetSim.per_request.hottest_item_writes_per_s_max}; overspend $${budgetSim.leasing.overspend_usd}/$${budgetSim.per_request.overspend_usd}`,
