@@ -57,6 +57,9 @@ export interface LeasingLedgerOptions {
   readonly balanceMaxAgeMs?: number;
 }
 
+/** How long a released reservation still accepts a late settle, ms. */
+const LATE_SETTLE_MS = 3_600_000;
+
 interface Slice {
   level: BudgetLevel;
   /** Taken from the shared item and not yet given back. */
@@ -176,8 +179,8 @@ export class LeasingBudgetLedger implements BudgetLedger {
     const rec = this.open.get(r.id);
     if (rec?.state !== 'open') return;
     for (const level of r.levels) this.slice(level).reserved -= r.amountNanos;
+    // Kept a while: a late settle must still count its spend.
     rec.state = 'released';
-    this.open.delete(r.id);
   }
 
   public async sweep(tenant: string, now: number): Promise<number> {
@@ -215,6 +218,14 @@ export class LeasingBudgetLedger implements BudgetLedger {
   /** Gives back idle or expiring slices (called on the request path, no timers). */
   public async maintain(): Promise<void> {
     const now = this.now();
+    // A request that hung past its releaseAt gives its hold back (as the sweep does per request).
+    for (const [id, rec] of [...this.open]) {
+      const at = rec.reservation.releaseAt;
+      if (rec.state === 'open' && at <= now)
+        await this.release(rec.reservation);
+      else if (rec.state !== 'open' && at + LATE_SETTLE_MS <= now)
+        this.open.delete(id);
+    }
     const idleMs = this.options.settings.idleSeconds * 1000;
     for (const slice of this.slices.values()) {
       if (slice.granted === 0) continue;

@@ -114,6 +114,53 @@ describe.each(stores)('LeasingBudgetLedger over %s', (_name, make) => {
     expect(b!.spentNanos).toBeGreaterThan(0.6 * USD);
   }, 60_000);
 
+  it('a hung request’s local hold is released at its releaseAt; the slice then goes back when idle', async () => {
+    const shared = await make();
+    const t = {
+      id: `hung-${randomUUID().slice(0, 6)}`,
+      keyHashes: [],
+      budgets: { dailyUsd: 1 },
+      limits: {},
+    };
+    const levels = budgetLevels(t, undefined, NOW);
+    let now = NOW;
+    const ledger = new LeasingBudgetLedger({
+      store: shared.store,
+      holder: 'live',
+      settings: {
+        ...DEFAULT_BUDGET_SETTINGS.lease,
+        enabled: true,
+        fraction: 0.1,
+        idleSeconds: 10,
+      },
+      now: () => now,
+    });
+    const hung = await ledger.reserve({
+      id: 'hung',
+      tenant: t.id,
+      levels,
+      amountNanos: 0.05 * USD,
+      shutdownPct: 100,
+      releaseAt: NOW + 5_000,
+    });
+    expect(hung.ok).toBe(true);
+    // 6 s later: the hold is released; 20 s later the idle slice is back
+    now = NOW + 6_000;
+    await ledger.maintain();
+    now = NOW + 20_000;
+    await ledger.maintain();
+    const [b] = await shared.read(levels);
+    expect(b).toMatchObject({ spentNanos: 0, reservedNanos: 0 });
+    // a settle arriving after all is still counted, once
+    if (hung.ok) {
+      await ledger.settle(hung.reservation, 0.01 * USD);
+      await ledger.settle(hung.reservation, 0.01 * USD);
+    }
+    await ledger.drain();
+    const [after] = await shared.read(levels);
+    expect(after).toMatchObject({ spentNanos: 0.01 * USD, reservedNanos: 0 });
+  });
+
   it('a crashed container’s slice is swept as spent after its lease ends, once', async () => {
     const shared = await make();
     const t = {

@@ -130,7 +130,8 @@ export class DynamoSliceStore implements SliceStore {
     holder: string
   ): Promise<void> {
     const total = consumed + unused;
-    if (total <= 0) return;
+    // total can be 0 with consumed > 0: a late settle after its hold was released.
+    if (consumed === 0 && unused === 0) return;
     const items: TransactItem[] = [
       {
         Update: {
