@@ -10,6 +10,8 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { benchBanditSimulation } from './bandit-sim';
+import { benchBudgetLatency } from './budget-latency';
+import { simulateBudget } from './budget-sim';
 import { benchCacheHit } from './cache-bench';
 import { canaryFigures } from './canary-sim';
 import { benchColdStart } from './cold-start';
@@ -284,6 +286,8 @@ async function main(): Promise<void> {
       requests: QUICK ? 2_000 : 10_000,
     });
     const canary = await canaryFigures(QUICK ? 10 : 20);
+    const budgetSim = await simulateBudget({ seconds: QUICK ? 4 : 10 });
+    const budgetLatency = await benchBudgetLatency(QUICK ? 100 : 300);
     const cold = await benchColdStart(QUICK ? 7 : 15);
     const results = {
       date: new Date().toISOString(),
@@ -315,6 +319,11 @@ async function main(): Promise<void> {
         note: 'cumulative expected regret over requests (two contexts, four arms, quality shifting halfway) vs uniform random and the best fixed arm per context in hindsight; cold outlier = requests until Claude again serves >= 80% of 50 after one 1.5 s first call (README "Learning")',
       },
       canary_rollout: canary,
+      budget_reserve_latency: budgetLatency,
+      budget_at_scale: {
+        ...budgetSim,
+        note: 'virtual time, no DynamoDB: write attempts per second on the tenant budget item, per-request reservations vs leased slices; overspend and leak must be 0',
+      },
       failover_before_first_token: failover,
       kill_switch_propagation: {
         ...propagation,
@@ -458,6 +467,27 @@ async function main(): Promise<void> {
         failover.addedP50Ms.toFixed(3),
         `normal ${failover.normalP50Ms.toFixed(3)} / failover ${failover.failoverP50Ms.toFixed(3)}`,
         '',
+      ],
+      [
+        'budget reserve p50, DynamoDB Local (ms)',
+        String(
+          budgetLatency.dynamodb_local?.['user+team+tenant (4 levels)']?.reserve
+            .p50_ms ?? 'n/a'
+        ),
+        `1 round trip before first token; memory ${budgetLatency.memory['user+team+tenant (4 levels)']!.reserve.p50_ms} ms`,
+        '',
+      ],
+      [
+        'budget: 1,000 concurrent at the edge, overspend',
+        `$${budgetLatency.edge_1000_concurrent?.dynamodb_local.overspend_usd ?? 'n/a'}`,
+        `DynamoDB Local: served ${budgetLatency.edge_1000_concurrent?.dynamodb_local.served ?? '-'}, spent $${budgetLatency.edge_1000_concurrent?.dynamodb_local.spent_usd ?? '-'} of $1, leaked $${budgetLatency.edge_1000_concurrent?.dynamodb_local.leaked_reserved_usd ?? '-'}`,
+        '0',
+      ],
+      [
+        'budget item writes/s (5k rps, 50 containers)',
+        String(budgetSim.leasing.hottest_item_writes_per_s_max),
+        `per-request ${budgetSim.per_request.hottest_item_writes_per_s_max}; overspend $${budgetSim.leasing.overspend_usd}/$${budgetSim.per_request.overspend_usd}`,
+        '<= 1000',
       ],
       [
         'kill switch propagation (ms)',

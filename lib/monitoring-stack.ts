@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { AlertTopic } from './constructs/alert-topic';
+import { BudgetAlertRule } from './constructs/budget-alert-rule';
 import { GatewayDashboard } from './constructs/gateway-dashboard';
 import type {
   GatewayFunction,
@@ -43,6 +44,8 @@ export class MonitoringStack extends Stack {
   public readonly alarms: SloAlarms;
   /** Alarm notifications. */
   public readonly alertTopic: AlertTopic;
+  /** Router budget alerts (EventBridge) -> alert topic. */
+  public readonly budgetAlerts: BudgetAlertRule;
   /** The dashboard. */
   public readonly dashboard: GatewayDashboard;
   /** The rollback function. */
@@ -65,7 +68,11 @@ export class MonitoringStack extends Stack {
     this.alertTopic = new AlertTopic(this, 'AlertTopic', {
       displayName: `${prefix} SLO alarms`,
       key,
-      publishers: ['cloudwatch'],
+      // EventBridge too: budget alerts arrive through BudgetAlertRule.
+      publishers: ['cloudwatch', 'events'],
+    });
+    this.budgetAlerts = new BudgetAlertRule(this, 'BudgetAlerts', {
+      topic: this.alertTopic.topic,
     });
 
     this.alarms = new SloAlarms(this, 'SloAlarms', {

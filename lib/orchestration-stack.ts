@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { bedrockInvokeResources } from './config/bedrock-arns';
 import { grantProviderAccounts } from './config/provider-account-grants';
 import { AdminFunction } from './constructs/admin-function';
+import { BUDGET_ALERT_SOURCE } from './constructs/budget-alert-rule';
 import { ExperimentController } from './constructs/experiment-controller';
 import { GatewayExperiments } from './constructs/gateway-experiments';
 import {
@@ -190,6 +191,16 @@ export class OrchestrationStack extends Stack {
     });
     // Cross-account Bedrock: sts:AssumeRole on exactly the configured roles.
     grantProviderAccounts(this.router, props.routerConfigJson);
+    // Budget alerts: EventBridge on the default bus; the monitoring stack's rule forwards them.
+    this.router.addToPolicy({
+      sid: 'PublishBudgetAlerts',
+      actions: ['events:PutEvents'],
+      resources: [
+        `arn:${this.partition}:events:${this.region}:${this.account}:event-bus/default`,
+      ],
+      // Only its own source: a router can't impersonate another publisher.
+      conditions: { StringEquals: { 'events:source': BUDGET_ALERT_SOURCE } },
+    });
     this.router.addToPolicy({
       sid: 'ApplyGuardrails',
       actions: ['bedrock:ApplyGuardrail'],

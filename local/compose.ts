@@ -15,6 +15,7 @@ import {
   MemoryRouteSetStore,
 } from '../lambdas/core/adapters/local/memory-registry';
 import { PrometheusMetrics } from '../lambdas/core/adapters/local/prometheus-metrics';
+import type { BudgetLedger } from '../lambdas/core/budget/types';
 import type { GatewayConfig } from '../lambdas/core/config/load';
 import { statsJson } from '../lambdas/core/gateway/endpoints';
 import type { Guardrail } from '../lambdas/core/guardrails/types';
@@ -50,6 +51,8 @@ export interface LocalComposeOptions {
   readonly now?: () => number;
   /** A managed guardrail behind the local rules (tests: a failing one). */
   readonly guardrail?: Guardrail;
+  /** Replace the budget ledger (tests sharing one ledger between routers). @default - memory */
+  readonly budgetLedger?: BudgetLedger;
 }
 
 /**
@@ -140,6 +143,7 @@ export function composeLocal(
         metrics,
         control,
         experiments: deps.experimentService,
+        budgets: deps.budget?.ledger,
         stats: () =>
           statsJson(
             deps.catalog.list(),
@@ -159,6 +163,7 @@ export function composeLocal(
       control,
     },
     rng: options.rng,
+    budgetLedger: options.budgetLedger,
     now,
     guardrail: options.guardrail,
   });

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { badRequest, GatewayError } from '../core/api/errors';
 import type { AuditLog } from '../core/audit/types';
+import type { BudgetLedger } from '../core/budget/types';
 import type { GatewayConfig } from '../core/config/load';
 import { ControlPlane } from '../core/control/control-plane';
 import { modelEntryParser } from '../core/control/model-entry';
@@ -58,6 +59,8 @@ export interface AdminDeps {
   readonly stats: () => unknown;
   /** The control plane to act through. @default - one built from these deps */
   readonly control?: ControlPlane;
+  /** `GET /v1/admin/budgets?tenant=`: ledger levels. @default - that route answers 404 */
+  readonly budgets?: Pick<BudgetLedger, 'list'>;
   /** `/v1/admin/experiments/...`. @default - those routes answer 404 */
   readonly experiments?: ExperimentService;
   /** Called after a change, e.g. to refresh the local catalog at once. */
@@ -166,6 +169,23 @@ export function createAdminRoutes(deps: AdminDeps): AdminRoutes {
     const path = event.path.replace(/\/+$/, '');
     const rest = path.slice('/v1/admin/'.length);
     const query = event.queryStringParameters ?? {};
+    if (rest === 'budgets' && deps.budgets) {
+      if (event.httpMethod !== 'GET') {
+        throw new GatewayError(
+          405,
+          'invalid_request_error',
+          'method_not_allowed',
+          `method ${event.httpMethod} not allowed here; use GET`
+        );
+      }
+      return {
+        status: 200,
+        body: {
+          object: 'list',
+          data: await deps.budgets.list(query.tenant || undefined),
+        },
+      };
+    }
     if (rest === 'decisions') {
       if (event.httpMethod !== 'GET') {
         throw new GatewayError(

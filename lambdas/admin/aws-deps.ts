@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
+import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
@@ -136,6 +137,10 @@ export function composeAdminAws(
     audit,
     control,
     experiments,
+    // Budget levels for `ops budget report` (read-only use of the usage table).
+    budgets: env.USAGE_TABLE
+      ? new DynamoBudgetLedger({ tableName: env.USAGE_TABLE, client: doc })
+      : undefined,
     bandit: state.bandit,
     decisions: new DynamoDecisionLog({
       tableName: required(env, 'DECISIONS_TABLE'),

@@ -93,6 +93,15 @@ export interface GatewayMetrics {
     value?: number,
     dimensions?: Record<string, string>
   ): void;
+  /**
+   * A level (not a count), e.g. BudgetUsedPct per tenant: the last value
+   * wins locally, the Maximum statistic reads it on CloudWatch.
+   */
+  gauge?(
+    name: string,
+    value: number,
+    dimensions?: Record<string, string>
+  ): void;
   /** Prometheus exposition text, where the backend supports it. */
   render?(): Promise<{ contentType: string; body: string }>;
   /** Flushes buffered metrics (EMF publishes per invocation). */

@@ -31,6 +31,14 @@ export function estimateTextTokens(
   return Math.ceil(text.length / CHARS_PER_TOKEN[providerType]);
 }
 
+/** Estimates tokens in `chars` characters of text for a provider family (streams count as they go). */
+export function estimateCharsTokens(
+  chars: number,
+  providerType: ProviderType = 'openai-compatible'
+): number {
+  return chars <= 0 ? 0 : Math.ceil(chars / CHARS_PER_TOKEN[providerType]);
+}
+
 function toolsLength(tools: readonly ToolDefinition[] | undefined): number {
   if (!tools || tools.length === 0) return 0;
   let n = 0;

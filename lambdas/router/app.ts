@@ -220,7 +220,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         }
         case '/v1/stats': {
           requireMethod(method, 'GET');
-          await authenticate(headers);
+          const tenant = await authenticate(headers);
           sendJson(
             sink,
             200,
@@ -229,7 +229,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
               deps.latency,
               deps.bandit,
               deps.gate,
-              deps.responseCache
+              deps.responseCache,
+              deps.costs && { stats: deps.costs, tenant: tenant.id }
             ),
             idHeader
           );

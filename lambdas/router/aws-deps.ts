@@ -1,13 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BedrockGuardrail } from '../core/adapters/aws/bedrock-guardrail';
+import { AwsBudgetAlerts } from '../core/adapters/aws/budget-alerts';
+import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoResponseCacheStore } from '../core/adapters/aws/dynamo-response-cache';
+import { DynamoSliceStore } from '../core/adapters/aws/dynamo-slice-store';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
 import {
@@ -22,6 +26,8 @@ import {
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
 import { SsmRouteSetStore } from '../core/adapters/aws/ssm-route-sets';
 import { MemoryDecisionLog } from '../core/adapters/local/decision-log';
+import { LeasingBudgetLedger } from '../core/budget/leasing';
+import type { BudgetLedger } from '../core/budget/types';
 import {
   ConfigError,
   type GatewayConfig,
@@ -69,6 +75,25 @@ export function loadAwsConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       `providers.${echo.id}: the echo provider is local-only`,
     ]);
   return config;
+}
+
+/**
+ * The DynamoDB budget ledger: one conditional transaction per reservation,
+ * or, with `budgets.lease.enabled`, slices leased per container (at scale).
+ */
+function budgetLedgerFor(
+  tableName: string,
+  client: DynamoDBDocumentClient,
+  config: GatewayConfig
+): BudgetLedger {
+  const ledger = new DynamoBudgetLedger({ tableName, client });
+  if (!config.budgets.lease.enabled) return ledger;
+  return new LeasingBudgetLedger({
+    store: new DynamoSliceStore({ tableName, client }),
+    settings: config.budgets.lease,
+    holder: randomUUID(),
+    reports: ledger,
+  });
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -148,6 +173,8 @@ export function composeAws(
           log,
         })
       : undefined;
+  // One EventBridge client: budget alerts and experiment evaluation requests.
+  const events = new EventBridgeClient({});
   const experimentParts = awsExperimentParts(env, config.experiments, doc, log);
   const router = composeRouter({
     config,
@@ -195,12 +222,21 @@ export function composeAws(
           routeSets,
           // No admin writes here: verdicts go to the admin function.
           control: READ_ONLY_ROLLOUT_CONTROL,
-          delegate: eventBridgeExperimentDelegate({
-            client: new EventBridgeClient({}),
-            log,
-          }),
+          delegate: eventBridgeExperimentDelegate({ client: events, log }),
         }
       : undefined,
+    // Budgets shared by every container (memory per container without the table).
+    ...(env.USAGE_TABLE
+      ? {
+          budgetLedger: budgetLedgerFor(env.USAGE_TABLE, doc, config),
+          budgetAlerts: new AwsBudgetAlerts({
+            tableName: env.USAGE_TABLE,
+            client: doc,
+            eventBusName: env.BUDGET_EVENT_BUS,
+            events,
+          }),
+        }
+      : {}),
   });
   return { ...router, learning };
 }

@@ -1,6 +1,11 @@
 import type { AdminRoutes } from '../admin/app';
 import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
+import { MemoryBudgetAlerts } from '../core/adapters/local/memory-budget-alerts';
+import { MemoryBudgetLedger } from '../core/adapters/local/memory-budget-ledger';
 import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
+import { CostStats } from '../core/budget/cost-stats';
+import { BudgetGuard } from '../core/budget/guard';
+import type { BudgetAlertSink, BudgetLedger } from '../core/budget/types';
 import type { ResponseCacheStore } from '../core/cache/types';
 import type { GatewayConfig } from '../core/config/load';
 import {
@@ -62,6 +67,10 @@ export interface RouterParts {
   readonly latency?: LatencyTracker;
   /** Experiment store and flags. @default - no experiments */
   readonly experiments?: ExperimentParts;
+  /** Budget ledger. @default - in memory (one process) */
+  readonly budgetLedger?: BudgetLedger;
+  /** Budget alert transport. @default - log line + metric */
+  readonly budgetAlerts?: BudgetAlertSink;
   readonly rng?: Rng;
   readonly now?: () => number;
   /** Shared response cache behind the LRU (DynamoDB on AWS). @default - LRU only */
@@ -164,6 +173,15 @@ export function composeRouter(parts: RouterParts): {
     experiments: experiments?.service,
     experimentService: experiments?.service,
     experimentHooks: experiments?.hooks,
+    costs: new CostStats(),
+    budget: new BudgetGuard({
+      ledger: parts.budgetLedger ?? new MemoryBudgetLedger(),
+      settings: config.budgets,
+      alerts: parts.budgetAlerts ?? new MemoryBudgetAlerts(),
+      metrics,
+      log,
+      now,
+    }),
     now,
     responseCache: createCacheStage(config.cache, {
       store: parts.cacheStore,

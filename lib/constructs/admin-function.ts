@@ -76,6 +76,12 @@ export class AdminFunction extends Construct {
         accessMode: 'RW',
         envVarName: 'DECISIONS_TABLE',
       })
+      // Budget levels for `GET /v1/admin/budgets` (ops budget report).
+      .bindTable({
+        table: tables.usage,
+        accessMode: 'R',
+        envVarName: 'USAGE_TABLE',
+      })
       .bindParameter({
         parameterName: props.routeSetParameterName,
         accessMode: 'RW',

@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../../lambdas/core/adapters/aws/dynamo-audit-log';
+import { DynamoBudgetLedger } from '../../lambdas/core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../../lambdas/core/adapters/aws/dynamo-decision-log';
 import { DynamoLearningStore } from '../../lambdas/core/adapters/aws/dynamo-learning-store';
 import { DynamoModelRegistry } from '../../lambdas/core/adapters/aws/dynamo-registry';
@@ -10,6 +11,7 @@ import { DynamoTenantDirectory } from '../../lambdas/core/adapters/aws/dynamo-te
 import { SsmKillSwitchStore } from '../../lambdas/core/adapters/aws/ssm-kill-switches';
 import { SsmRouteSetStore } from '../../lambdas/core/adapters/aws/ssm-route-sets';
 import { MemoryBanditStore } from '../../lambdas/core/adapters/local/memory-bandit-store';
+import type { BudgetLedger } from '../../lambdas/core/budget/types';
 import { ControlPlane } from '../../lambdas/core/control/control-plane';
 import { validateScope } from '../../lambdas/core/kill-switches/value';
 import { OpsError } from './backend';
@@ -20,6 +22,8 @@ export interface AwsOpsContext {
   readonly tenants: DynamoTenantDirectory;
   /** The decisions table (discovered on first use: only `decisions export` needs it). */
   readonly decisions: () => Promise<DynamoDecisionLog>;
+  /** Budget ledger levels, read lazily from the usage table. */
+  readonly budgets: Pick<BudgetLedger, 'list'>;
   readonly who: string;
   readonly describe: string;
 }
@@ -119,6 +123,14 @@ export async function awsOpsContext(
         tableName: await tableName(ssm, env, 'decisions'),
         client: doc,
       }),
+    // The usage table is looked up only when a budget command runs.
+    budgets: {
+      list: async (tenant) =>
+        new DynamoBudgetLedger({
+          tableName: await tableName(ssm, env, 'usage'),
+          client: doc,
+        }).list(tenant),
+    },
     who,
     describe: `AWS ${env}${region ? ` (${region})` : ''}`,
   };

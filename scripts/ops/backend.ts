@@ -3,6 +3,10 @@ import type {
   TenantItem,
 } from '../../lambdas/core/adapters/aws/dynamo-tenants';
 import type { AuditRecord } from '../../lambdas/core/audit/types';
+import type {
+  BudgetLedger,
+  LevelBalance,
+} from '../../lambdas/core/budget/types';
 import type { ControlPlane } from '../../lambdas/core/control/control-plane';
 import type { KillSwitchValue } from '../../lambdas/core/kill-switches/types';
 import type {
@@ -73,6 +77,8 @@ export interface OpsBackend {
   addTenantKey?(id: string, key: string): Promise<string>;
   /** Stages a new provider key and starts its rotation (AWS mode only). */
   stageSecret?(secretId: string, value: string): Promise<StageSecretResult>;
+  /** Budget ledger levels (of one tenant, or all). */
+  budgetBalances?(tenant?: string): Promise<LevelBalance[]>;
 }
 
 /** A failure to show the operator (no stack trace). */
@@ -246,6 +252,13 @@ export class HttpOpsBackend implements OpsBackend {
       ? { records: page.data, cursor: page.next_cursor }
       : { records: page.data };
   }
+
+  public async budgetBalances(tenant?: string): Promise<LevelBalance[]> {
+    const q = tenant ? `?tenant=${encodeURIComponent(tenant)}` : '';
+    return (
+      await this.call<{ data: LevelBalance[] }>('GET', `/v1/admin/budgets${q}`)
+    ).data;
+  }
 }
 
 /** Acts straight on the stores (AWS mode: SSM and DynamoDB with the caller's credentials). */
@@ -260,7 +273,8 @@ export class ControlPlaneOpsBackend implements OpsBackend {
       value: string
     ) => Promise<StageSecretResult>,
     /** The decisions table, opened on first use (AWS mode). */
-    private readonly decisionLog?: () => Promise<Pick<DecisionLog, 'list'>>
+    private readonly decisionLog?: () => Promise<Pick<DecisionLog, 'list'>>,
+    private readonly budgets?: Pick<BudgetLedger, 'list'>
   ) {}
 
   public async decisions(
@@ -269,6 +283,11 @@ export class ControlPlaneOpsBackend implements OpsBackend {
     if (!this.decisionLog)
       throw new OpsError('no decision log in this mode: use --url or --env');
     return (await this.decisionLog()).list(query);
+  }
+
+  public async budgetBalances(tenant?: string): Promise<LevelBalance[]> {
+    if (!this.budgets) throw new OpsError('no budget ledger in this mode');
+    return this.budgets.list(tenant);
   }
 
   public async putTenant(id: string, item: TenantItem): Promise<void> {

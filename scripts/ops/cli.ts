@@ -23,6 +23,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import type { ModelStatus } from '../../lambdas/core/registry/types';
 import { type OpsBackend, OpsError, type OpsStatus } from './backend';
+import { runBudgetCommand } from './budget';
 import { exportDecisions, jsonlFile } from './decisions';
 
 /** Where output goes (tests capture it). */
@@ -56,6 +57,8 @@ const USAGE = `usage: npm run ops -- <command> [options]
   tenants put <id> [--tier t] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (--env only)
   tenants add-key <id>   (--env only; prints the new key once)
   secrets stage <secret-id>   (--env only; reads the new key from a prompt or stdin, starts the rotation)
+  budget report [--tenant <id>]
+  budget reconcile --decisions <export.jsonl> [--tenant <id>]   (ledger vs decision-log cost per tenant and day)
 options: --url <gateway url> --admin-key <key> | --env <dev|staging|prod> [--region <r>]
          --route-set <name> (status; default active-models) --json`;
 
@@ -125,6 +128,7 @@ export async function runOps(
         allowed: { type: 'string' },
         'daily-usd': { type: 'string' },
         'monthly-usd': { type: 'string' },
+        decisions: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -369,6 +373,12 @@ export async function runOps(
         );
         return 0;
       }
+      case 'budget report':
+      case 'budget reconcile':
+        return await runBudgetCommand(sub!, backend, print, {
+          tenant: o.tenant as string | undefined,
+          decisions: o.decisions as string | undefined,
+        });
       default:
         io.err(
           `unknown command: ${[cmd, sub].filter(Boolean).join(' ')}\n${USAGE}`

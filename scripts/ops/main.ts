@@ -29,7 +29,8 @@ async function main(): Promise<void> {
           ctx.describe,
           ctx.tenants,
           (secretId, value) => stageSecret({ secretId, value }),
-          ctx.decisions
+          ctx.decisions,
+          ctx.budgets
         );
       }
       throw new OpsError(

@@ -155,7 +155,7 @@ describe('Class: MonitoringStack', () => {
       });
     });
 
-    it('encrypts the alert topic and lets CloudWatch publish through the key', () => {
+    it('encrypts the alert topic and lets CloudWatch (alarms) and EventBridge (budget alerts) publish through the key', () => {
       // THEN
       template.hasResourceProperties('AWS::SNS::Topic', {
         KmsMasterKeyId: {
@@ -166,7 +166,9 @@ describe('Class: MonitoringStack', () => {
         KeyPolicy: {
           Statement: Match.arrayWith([
             Match.objectLike({
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Principal: {
+                Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'],
+              },
               Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
             }),
           ]),

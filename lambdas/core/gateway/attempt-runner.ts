@@ -1,5 +1,6 @@
 import { chatCompletionJson } from '../api/chat-response';
 import { GatewayError } from '../api/errors';
+import type { StreamLimit } from '../budget/guard';
 import type { OutputGuard } from '../guardrails/output-filter';
 import type { Log } from '../ports';
 import {
@@ -11,7 +12,7 @@ import {
 import type { ProviderAdapter } from '../providers/types';
 import type { AbortCode, AttemptSignal } from '../resilience';
 import { costUsd } from '../tokens';
-import type { ModelConfig } from '../types';
+import type { ModelConfig, StreamEvent } from '../types';
 import type { AnswerHeaders, ChatCall, Served } from './chat-call';
 import { JSON_HEADERS } from './sink';
 import type { StreamResponder } from './stream-responder';
@@ -77,22 +78,36 @@ export class AttemptRunner {
     return { model, usage: result.usage, costUsd: cost, latencyMs };
   }
 
-  /** Streams `model` into the responder; throws AfterFirstTokenError once content went out. */
+  /**
+   * Streams `model` into the responder; throws AfterFirstTokenError once
+   * content went out. With a `limit`, the stream is cut (finish `length` and
+   * an error event) before an event that would pass the budget reservation.
+   */
   public async stream(
     call: ChatCall,
     model: ModelConfig,
     attempt: number,
     scope: AttemptSignal,
     out: StreamResponder,
-    attemptStart: number
+    attemptStart: number,
+    limit?: StreamLimit
   ): Promise<Served> {
     out.beginAttempt(model, attempt);
     let ttftMs: number | undefined;
+    let cut = false;
     try {
-      const upstream = this.adapterFor(model).chatStream(call.request, model, {
+      const raw = this.adapterFor(model).chatStream(call.request, model, {
         signal: scope.signal,
         requestId: call.requestId,
       });
+      // The budget counts what the provider generates (what it bills),
+      // before the output guardrail holds any of it back; a cut ends the
+      // upstream, and the guardrail still checks and releases what it held.
+      const upstream = limit
+        ? limitStream(raw, limit, () => {
+            cut = true;
+          })
+        : raw;
       for await (const ev of this.deps.outputGuard?.stream(
         upstream,
         call.request,
@@ -113,6 +128,17 @@ export class AttemptRunner {
         );
       }
       throw err;
+    }
+    if (cut && limit) {
+      const usage = limit.usage();
+      await out.cut(limit.error(), usage);
+      return {
+        model,
+        usage,
+        costUsd: costUsd(usage, model.pricing),
+        latencyMs: this.deps.now() - attemptStart,
+        ttftMs,
+      };
     }
     const usage = await out.complete();
     return {
@@ -175,5 +201,34 @@ export class AttemptRunner {
       );
     }
     return adapter;
+  }
+}
+
+/** The text an event adds to the output (what it costs). */
+function streamedText(ev: StreamEvent): string {
+  if (ev.type === 'text') return ev.text;
+  if (ev.type === 'tool_call')
+    return (ev.name ?? '') + (ev.argumentsDelta ?? '');
+  return '';
+}
+
+/**
+ * Passes provider events through until the running cost would pass the
+ * reservation, then ends the stream (closing the upstream) and reports it.
+ */
+async function* limitStream(
+  source: AsyncIterable<StreamEvent>,
+  limit: StreamLimit,
+  onCut: () => void
+): AsyncGenerator<StreamEvent> {
+  for await (const ev of source) {
+    if (
+      (ev.type === 'text' || ev.type === 'tool_call') &&
+      !limit.add(streamedText(ev))
+    ) {
+      onCut();
+      return;
+    }
+    yield ev;
   }
 }

@@ -56,3 +56,17 @@ export function refusedError(refused: GateRefusal): GatewayError {
     { headers: { 'retry-after': seconds } }
   );
 }
+
+/** The same error with extra response headers (budget figures on every answer). */
+export function withHeaders(
+  err: GatewayError,
+  headers: Record<string, string> | undefined
+): GatewayError {
+  if (!headers || Object.keys(headers).length === 0) return err;
+  return new GatewayError(err.status, err.type, err.code, err.message, {
+    param: err.param,
+    provider: err.provider,
+    cause: err.cause,
+    headers: { ...headers, ...err.headers },
+  });
+}

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { CostStats } from '../budget/cost-stats';
+import type { BudgetGuard } from '../budget/guard';
 import type { OutputGuard } from '../guardrails/output-filter';
 import type {
   BanditStore,
@@ -18,6 +20,7 @@ import {
 } from '../resilience';
 import { bestRetryTarget } from '../resilience/retry-target';
 import type { RewardWeights } from '../routing/reward';
+import { costUsd } from '../tokens';
 import type { ModelConfig } from '../types';
 import { AfterFirstTokenError, AttemptRunner } from './attempt-runner';
 import type { ChatCall } from './chat-call';
@@ -26,6 +29,7 @@ import {
   finalError,
   type GateRefusal,
   refusedError,
+  withHeaders,
 } from './chat-errors';
 import { OutcomeRecorder } from './outcome-recorder';
 import type { ExperimentCallHooks } from './shadow';
@@ -64,6 +68,10 @@ export interface ChatServiceDeps {
   readonly rewardWeights?: (domain: string) => RewardWeights;
   /** Experiment outcomes and shadow copies (lambdas/core/gateway/shadow.ts). */
   readonly experimentHooks?: ExperimentCallHooks;
+  /** Budgets: reserve before each attempt, settle or release after. @default - no budgets */
+  readonly budget?: BudgetGuard;
+  /** Cost per tenant and model for `/v1/stats`. @default - not kept */
+  readonly costs?: CostStats;
 }
 
 /**
@@ -101,6 +109,7 @@ export class ChatService {
       now: this.now,
       rewardWeights: deps.rewardWeights,
       experimentHooks: deps.experimentHooks,
+      costs: deps.costs,
     });
   }
 
@@ -116,9 +125,14 @@ export class ChatService {
       plan.context.maxLatencyMs,
       this.deps.hardTimeoutMs
     );
+    const budget = this.deps.budget?.begin(call.tenant, request);
     const headers = (model: ModelConfig, attempt: number, cost?: number) => ({
       ...routeHeaders(call, model, decisionId, attempt),
-      ...(cost === undefined ? {} : { 'x-gateway-cost-usd': cost.toFixed(8) }),
+      ...(budget
+        ? budget.headers(cost)
+        : cost === undefined
+          ? {}
+          : { 'x-gateway-cost-usd': cost.toFixed(8) }),
     });
     const stream = request.stream
       ? new StreamResponder(sink, {
@@ -157,6 +171,15 @@ export class ChatService {
           retries = 0;
           continue;
         }
+        // Worst case reserved before the call; a misfit gives way to the next candidate.
+        if (budget && !(await budget.reserve(model))) {
+          admission.attempt.ignore();
+          admission.release();
+          if (!budget.cheaperFallback) break;
+          i++;
+          retries = 0;
+          continue;
+        }
         attemptNo++;
         tried.push(i);
         const hasNext = i + 1 < attempts.length;
@@ -169,18 +192,23 @@ export class ChatService {
           }
         );
         const attemptStart = this.now();
+        const attemptCall = budget
+          ? { ...call, request: budget.requestFor(model) }
+          : call;
+        const limit = budget?.streamLimit(model);
         try {
           const served = stream
             ? await this.runner.stream(
-                call,
+                attemptCall,
                 model,
                 attemptNo,
                 scope,
                 stream,
-                attemptStart
+                attemptStart,
+                limit
               )
             : await this.runner.complete(
-                call,
+                attemptCall,
                 model,
                 attemptNo,
                 scope,
@@ -195,15 +223,24 @@ export class ChatService {
             retries
           );
           this.record.finished(call, ref, attemptNo - 1, served, reward);
+          await budget?.settle(served.costUsd);
           return;
         } catch (err) {
           const why = scope.reason();
           if (why === 'client' || sink.signal.aborted) {
             admission.attempt.ignore();
             this.record.clientGone(call, started, model);
+            await budget?.release();
             return;
           }
           const afterFirstToken = err instanceof AfterFirstTokenError;
+          // Streamed content was billed: settle its estimate; else nothing was spent.
+          const partialCost =
+            afterFirstToken && limit
+              ? costUsd(limit.usage(), model.pricing)
+              : 0;
+          if (afterFirstToken && limit) await budget?.settle(partialCost);
+          else await budget?.release();
           const pe = this.runner.classify(
             afterFirstToken ? err.providerError : err,
             model,
@@ -221,7 +258,15 @@ export class ChatService {
           lastError = pe;
           if (afterFirstToken) {
             await stream!.interrupt(pe);
-            this.record.failed(call, ref, attemptNo, pe, 'stream_interrupted');
+            this.record.failed(
+              call,
+              ref,
+              attemptNo,
+              pe,
+              'stream_interrupted',
+              partialCost,
+              model.id
+            );
             return;
           }
           const step = planNextStep(pe, {
@@ -269,9 +314,15 @@ export class ChatService {
           admission.release();
         }
       }
-      const error = lastError
-        ? finalError(lastError, attemptNo)
-        : refusedError(refused!);
+      const error = withHeaders(
+        lastError
+          ? finalError(lastError, attemptNo)
+          : refused && !budget?.refused
+            ? refusedError(refused)
+            : // Only a budget refusal leaves neither an error nor a gate refusal.
+              budget!.refusalError(),
+        budget?.headers(0)
+      );
       if (lastError) this.record.failed(call, ref, attemptNo, lastError);
       else this.record.refused(call, started, error);
       if (stream?.committed) {

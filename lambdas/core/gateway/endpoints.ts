@@ -1,3 +1,4 @@
+import type { CostStats } from '../budget/cost-stats';
 import type { ResolvedProvider, ResolvedTenant } from '../config/load';
 import type { BanditStore, LatencyTracker } from '../ports';
 import type { CandidateGate } from '../resilience';
@@ -123,16 +124,19 @@ export function healthJson(
   };
 }
 
-/** `GET /v1/stats`: latency estimates and bandit posteriors. */
+/** `GET /v1/stats`: latency estimates, bandit posteriors, cost per tenant and model. */
 export function statsJson(
   models: readonly ModelConfig[],
   latency: LatencyTracker,
   bandit: BanditStore,
   gate: CandidateGate,
   /** Response cache counters of this instance (hit rate); null when off. */
-  cache?: { stats(): Record<string, number | null> }
+  cache?: { stats(): Record<string, number | null> },
+  /** Cost per tenant and model; `tenant` limits it to the caller's own. */
+  costs?: { stats: CostStats; tenant?: string }
 ): Record<string, unknown> {
   return {
+    ...(costs ? { cost_usd: costs.stats.snapshot(costs.tenant) } : {}),
     object: 'stats',
     circuits: gate.breakers.snapshot(),
     provider_limits: gate.limits.snapshot(),

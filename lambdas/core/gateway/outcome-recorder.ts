@@ -1,4 +1,5 @@
 import { toGatewayError } from '../api/errors';
+import type { CostStats } from '../budget/cost-stats';
 import type {
   BanditStore,
   DecisionLog,
@@ -26,6 +27,8 @@ export interface OutcomeRecorderDeps {
   readonly rewardWeights?: (domain: string) => RewardWeights;
   /** Experiment outcomes and shadow copies (lambdas/core/gateway/shadow.ts). */
   readonly experimentHooks?: ExperimentCallHooks;
+  /** Cost per tenant and model for `/v1/stats`. @default - not kept */
+  readonly costs?: CostStats;
 }
 
 /** Identity of one request's decision record. */
@@ -116,6 +119,7 @@ export class OutcomeRecorder {
   ): void {
     const latencyMs = this.deps.now() - ref.started;
     const cost = served.costUsd;
+    this.deps.costs?.record(call.tenant.id, served.model.id, cost);
     this.deps.metrics.request({
       route: 'chat',
       status: 200,
@@ -155,10 +159,14 @@ export class OutcomeRecorder {
     attempts: number,
     err: ProviderError,
     code?: string,
-    costUsd = 0
+    costUsd = 0,
+    /** The model that ran up `costUsd` (a broken stream). */
+    model?: string
   ): void {
     const latencyMs = this.deps.now() - ref.started;
     const gw = toGatewayError(err);
+    if (costUsd > 0 && model)
+      this.deps.costs?.record(call.tenant.id, model, costUsd);
     this.deps.metrics.request({
       route: 'chat',
       status: gw.status,

@@ -139,6 +139,25 @@ export class StreamResponder {
     return usage;
   }
 
+  /**
+   * Ends a stream the gateway cut (its budget reservation would be passed):
+   * the finish chunk says `length`, the usage chunk follows when asked, then
+   * an error event explains the cut (no [DONE], like any error event).
+   */
+  public async cut(err: GatewayError, usage: Usage): Promise<void> {
+    this.commit();
+    let tail = '';
+    if (!this.roleSent) {
+      this.roleSent = true;
+      tail += this.encoder.role();
+    }
+    tail += this.encoder.finish('length');
+    if (this.options.includeUsage) tail += this.encoder.usage(usage);
+    tail += sseError(err.toBody());
+    await this.write(tail);
+    this.end();
+  }
+
   /** Ends a stream that broke after content was sent: explicit error, no [DONE]. */
   public async interrupt(err: ProviderError): Promise<void> {
     const gw = new GatewayError(

@@ -72,6 +72,18 @@ export class EmfMetrics implements GatewayMetrics {
     m.publishStoredMetrics();
   }
 
+  public gauge(
+    name: string,
+    value: number,
+    dimensions?: Record<string, string>
+  ): void {
+    const m = this.metrics;
+    if (dimensions && Object.keys(dimensions).length > 0)
+      m.addDimensions(dimensions);
+    m.addMetric(name, MetricUnit.Percent, value);
+    m.publishStoredMetrics();
+  }
+
   public event(
     name: string,
     value = 1,

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type {
   AttemptOutcome,
   GatewayMetrics,
@@ -28,6 +28,7 @@ export class PrometheusMetrics implements GatewayMetrics {
   private readonly cost: Counter<'tenant' | 'model'>;
   private readonly tokens: Counter<'tenant' | 'model' | 'kind'>;
   private readonly events: Counter<'name' | 'detail'>;
+  private readonly gauges: Gauge<'name' | 'detail'>;
 
   public constructor() {
     const registers = [this.registry];
@@ -82,6 +83,12 @@ export class PrometheusMetrics implements GatewayMetrics {
       labelNames: ['name', 'detail'],
       registers,
     });
+    this.gauges = new Gauge({
+      name: 'gateway_gauge',
+      help: 'Levels by name (BudgetUsedPct per tenant, ...): the last value seen',
+      labelNames: ['name', 'detail'],
+      registers,
+    });
     this.tokens = new Counter({
       name: 'gateway_tokens_total',
       help: 'Tokens by kind (prompt, completion)',
@@ -131,6 +138,15 @@ export class PrometheusMetrics implements GatewayMetrics {
   ): void {
     const detail = dimensions ? Object.values(dimensions).join('/') : '';
     this.events.inc({ name, detail }, value);
+  }
+
+  public gauge(
+    name: string,
+    value: number,
+    dimensions?: Record<string, string>
+  ): void {
+    const detail = dimensions ? Object.values(dimensions).join('/') : '';
+    this.gauges.set({ name, detail }, value);
   }
 
   public attempt(o: AttemptOutcome): void {
