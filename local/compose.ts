@@ -12,6 +12,7 @@ import {
 import { PrometheusMetrics } from '../lambdas/core/adapters/local/prometheus-metrics';
 import type { GatewayConfig } from '../lambdas/core/config/load';
 import type { KillSwitchStore } from '../lambdas/core/kill-switches/types';
+import type { LimitCounterStore } from '../lambdas/core/limits/types';
 import type { GatewayMetrics, Log } from '../lambdas/core/ports';
 import {
   createAdapters,
@@ -41,6 +42,8 @@ export interface LocalComposeOptions {
   readonly killSwitches?: KillSwitchStore;
   /** Clock (tests). */
   readonly now?: () => number;
+  /** Replace the rate/token counters (tests sharing one store between routers). */
+  readonly limitCounters?: LimitCounterStore;
 }
 
 /**
@@ -101,6 +104,7 @@ export function composeLocal(
       createAdapters(config.providers, envCredentials(env), env),
     adminAuth: { mode: 'key', key: env.GATEWAY_ADMIN_KEY || undefined },
     rng: options.rng,
+    limitCounters: options.limitCounters,
     now,
   });
 }

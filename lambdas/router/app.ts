@@ -14,6 +14,7 @@ import {
   routeDecisionJson,
   statsJson,
 } from '../core/gateway/endpoints';
+import type { LimitStage } from '../core/gateway/limit-stage';
 import { noCandidateError } from '../core/gateway/plan';
 import {
   killSwitchError,
@@ -34,6 +35,8 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   /** Operator actions behind `/v1/admin/*` (absent: admin routes answer 404). */
   readonly control?: ControlPlane;
   readonly adminAuth: AdminAuth;
+  /** Tenant rate and token limits (absent: none enforced). */
+  readonly limits?: LimitStage;
 }
 
 /** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
@@ -154,11 +157,24 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         case '/v1/chat/completions': {
           requireMethod(method, 'POST');
           const tenant = await authenticate(headers);
-          const request = parseChatRequest(readJson(event));
-          const { plan, blocked } = await planner.plan(request, tenant);
-          if (blocked) throw killSwitchError(blocked);
-          if (!plan.decision.chosen) throw noCandidateError(plan.decision);
-          await chat.handle({ request, tenant, requestId, sink, plan });
+          const parsed = parseChatRequest(readJson(event));
+          const limited = await deps.limits?.admit(parsed, tenant);
+          const request = limited?.request ?? parsed;
+          try {
+            const { plan, blocked } = await planner.plan(request, tenant);
+            if (blocked) throw killSwitchError(blocked);
+            if (!plan.decision.chosen) throw noCandidateError(plan.decision);
+            await chat.handle({
+              request,
+              tenant,
+              requestId,
+              sink: limited?.wrap(sink) ?? sink,
+              plan,
+              onServed: limited?.served,
+            });
+          } finally {
+            await limited?.settle();
+          }
           return;
         }
         case '/v1/route': {

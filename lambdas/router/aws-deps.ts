@@ -4,6 +4,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
+import { DynamoLimitCounters } from '../core/adapters/aws/dynamo-limit-counters';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
@@ -147,5 +148,8 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
       : new StaticTenantDirectory(config.tenants),
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     adminAuth: { mode: 'iam' },
+    limitCounters: env.USAGE_TABLE
+      ? new DynamoLimitCounters({ tableName: env.USAGE_TABLE, client: doc })
+      : undefined,
   });
 }

@@ -1,12 +1,15 @@
 import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
 import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
+import { MemoryLimitCounters } from '../core/adapters/local/memory-limit-counters';
 import type { AuditLog } from '../core/audit/types';
 import type { GatewayConfig } from '../core/config/load';
 import { ControlPlane } from '../core/control/control-plane';
 import { modelEntryParser } from '../core/control/model-entry';
+import { LimitStage } from '../core/gateway/limit-stage';
 import type { ModelCatalog } from '../core/gateway/plan';
 import type { KillSwitchStore } from '../core/kill-switches/types';
 import { validateScope } from '../core/kill-switches/value';
+import type { LimitCounterStore } from '../core/limits/types';
 import type {
   BanditStore,
   DecisionLog,
@@ -50,6 +53,8 @@ export interface RouterParts {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly adminAuth: AdminAuth;
   readonly bandit?: BanditStore;
+  /** Shared rate/token counters (DynamoDB on AWS). @default per-process memory */
+  readonly limitCounters?: LimitCounterStore;
   readonly rng?: Rng;
   readonly now?: () => number;
 }
@@ -129,6 +134,14 @@ export function composeRouter(parts: RouterParts): {
     startedAt: now(),
     adminAuth: parts.adminAuth,
     control,
+    limits: new LimitStage({
+      store: parts.limitCounters ?? new MemoryLimitCounters(now),
+      settings: config.limits,
+      defaultTier: config.routing.defaultTier,
+      log,
+      metrics,
+      now,
+    }),
     now,
   };
   return { app: createRouterApp(deps), deps };

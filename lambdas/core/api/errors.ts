@@ -7,6 +7,8 @@ export type OpenAIErrorType =
   | 'permission_error'
   | 'not_found_error'
   | 'rate_limit_error'
+  /** Tenant/team/user rate or token limit (ARCHITECTURE.md "Refusals"). */
+  | 'rate_limit_exceeded'
   | 'server_error'
   | 'upstream_error'
   | 'timeout_error'

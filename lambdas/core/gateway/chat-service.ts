@@ -67,6 +67,8 @@ export interface ChatCall {
   readonly requestId: string;
   readonly sink: ResponseSink;
   readonly plan: RoutePlan;
+  /** Told the real usage once an answer is complete (limit and budget settlement). */
+  readonly onServed?: (usage: Usage, model: ModelConfig) => void;
 }
 
 /** What a successful attempt produced. */
@@ -495,6 +497,7 @@ export class ChatService {
     served: Served,
     reward: number
   ): void {
+    call.onServed?.(served.usage, served.model);
     const latencyMs = this.now() - started;
     const cost = served.costUsd;
     this.deps.metrics.request({
