@@ -113,9 +113,10 @@ export class OrchestrationStack extends Stack {
         accessMode: 'RW',
         envVarName: 'MODEL_REGISTRY_TABLE',
       })
+      // RW: the admin API creates and revokes client keys.
       .bindTable({
         table: tables.tenants,
-        accessMode: 'R',
+        accessMode: 'RW',
         envVarName: 'TENANTS_TABLE',
       })
       .bindTable({

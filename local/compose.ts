@@ -9,6 +9,7 @@ import {
   MemoryModelRegistry,
   MemoryRouteSetStore,
 } from '../lambdas/core/adapters/local/memory-registry';
+import { MemoryTenantDirectory } from '../lambdas/core/adapters/local/memory-tenants';
 import { PrometheusMetrics } from '../lambdas/core/adapters/local/prometheus-metrics';
 import type { GatewayConfig } from '../lambdas/core/config/load';
 import type { KillSwitchStore } from '../lambdas/core/kill-switches/types';
@@ -22,7 +23,6 @@ import type { ProviderAdapter } from '../lambdas/core/providers/types';
 import { RegistryCatalog } from '../lambdas/core/registry/catalog';
 import { DEFAULT_ROUTE_SET } from '../lambdas/core/registry/schema';
 import type { Rng } from '../lambdas/core/routing/types';
-import { StaticTenantDirectory } from '../lambdas/core/tenants/directory';
 import type { RouterApp, RouterDeps } from '../lambdas/router/app';
 import { composeRouter } from '../lambdas/router/compose';
 
@@ -75,6 +75,7 @@ export function composeLocal(
     ],
   });
   const metrics = options.metrics ?? new PrometheusMetrics();
+  const tenants = new MemoryTenantDirectory(config.tenants);
   return composeRouter({
     config,
     log,
@@ -98,7 +99,8 @@ export function composeLocal(
       ? new JsonlAuditLog({ path: options.auditLogPath })
       : new MemoryAuditLog(),
     decisions: new MemoryDecisionLog(10_000, options.decisionLogPath),
-    tenants: new StaticTenantDirectory(config.tenants),
+    tenants,
+    keys: tenants,
     adapters:
       options.adapters ??
       createAdapters(config.providers, envCredentials(env), env),

@@ -15,6 +15,7 @@ import {
   RegistryValidationError,
 } from '../core/registry/types';
 import type { TenantDirectory } from '../core/tenants/directory';
+import type { ApiKeyInfo } from '../core/tenants/keys';
 
 /** How admin callers are authenticated. */
 export type AdminAuth =
@@ -79,6 +80,20 @@ function parse<T>(schema: z.ZodMiniType<T>, body: unknown): T {
   const r = schema.safeParse(body);
   if (!r.success) throw zodToGatewayError(r.error);
   return r.data;
+}
+
+/** The admin API's view of a client key (snake_case; never the key or its hash). */
+function apiKeyJson(k: ApiKeyInfo): Record<string, unknown> {
+  return {
+    object: 'api_key',
+    id: k.id,
+    tenant: k.tenant,
+    prefix: k.prefix,
+    status: k.status,
+    created_at: k.createdAt,
+    created_by: k.createdBy ?? null,
+    revoked_at: k.revokedAt ?? null,
+  };
 }
 
 function digest(value: string): Buffer {
@@ -329,6 +344,39 @@ export async function handleAdmin(
           return { status: 200, body: { reset: b.context_key ?? 'all' } };
         }
         break;
+      }
+      case 'tenants': {
+        const [tenantId, sub, keyId, ...more] = tail;
+        if (!tenantId || sub !== 'keys' || more.length > 0) break;
+        const id = decodeURIComponent(tenantId);
+        if (keyId === undefined) {
+          method(httpMethod, 'GET', 'POST');
+          if (httpMethod === 'GET') {
+            const keys = await plane.listApiKeys(id);
+            return {
+              status: 200,
+              body: { object: 'list', data: keys.map(apiKeyJson) },
+            };
+          }
+          const b = parse(reasonBody, body());
+          const created = await plane.createApiKey(id, {
+            ...actor,
+            reason: b.reason,
+          });
+          return {
+            status: 201,
+            body: { ...apiKeyJson(created), key: created.key },
+          };
+        }
+        method(httpMethod, 'DELETE');
+        // DELETE bodies are unusual: the reason may come as ?reason= instead.
+        const why = query.reason ?? parse(reasonBody, body()).reason;
+        const revoked = await plane.revokeApiKey(
+          id,
+          decodeURIComponent(keyId),
+          { ...actor, reason: why }
+        );
+        return { status: 200, body: apiKeyJson(revoked) };
       }
       case 'stats': {
         method(httpMethod, 'GET');

@@ -116,6 +116,9 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
     log,
     onError: (kind) => metrics.event('RegistryError', 1, { Kind: kind }),
   });
+  const tenantsTable = env.TENANTS_TABLE
+    ? new DynamoTenantDirectory({ tableName: env.TENANTS_TABLE, client: doc })
+    : undefined;
   const killSwitches = new SsmKillSwitchStore({
     prefix: required(env, 'KILL_SWITCH_PREFIX'),
     awsSdkV3Client: ssm,
@@ -143,9 +146,8 @@ export function composeAws(env: NodeJS.ProcessEnv = process.env): {
           log,
         })
       : new MemoryDecisionLog(1000),
-    tenants: env.TENANTS_TABLE
-      ? new DynamoTenantDirectory({ tableName: env.TENANTS_TABLE, client: doc })
-      : new StaticTenantDirectory(config.tenants),
+    tenants: tenantsTable ?? new StaticTenantDirectory(config.tenants),
+    keys: tenantsTable,
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     adminAuth: { mode: 'iam' },
     limitCounters: env.USAGE_TABLE

@@ -31,6 +31,7 @@ import {
 import { defaultRng } from '../core/routing/bandit';
 import type { Rng } from '../core/routing/types';
 import type { TenantDirectory } from '../core/tenants/directory';
+import type { ApiKeyStore } from '../core/tenants/keys';
 import type { AdminAuth } from './admin';
 import { createRouterApp, type RouterApp, type RouterDeps } from './app';
 
@@ -50,6 +51,8 @@ export interface RouterParts {
   readonly audit: AuditLog;
   readonly decisions: DecisionLog;
   readonly tenants: TenantDirectory;
+  /** Client keys behind `/v1/admin/tenants/{id}/keys` (absent: those routes answer 404). */
+  readonly keys?: ApiKeyStore;
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly adminAuth: AdminAuth;
   readonly bandit?: BanditStore;
@@ -96,6 +99,7 @@ export function composeRouter(parts: RouterParts): {
     parseModelEntry: modelEntryParser(config.providers),
     validateScope,
     log,
+    keys: parts.keys,
     onChange: (what) => {
       if (what === 'models' || what === 'route-sets')
         void parts.catalog.refresh({ force: true });
