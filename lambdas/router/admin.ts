@@ -15,7 +15,7 @@ import {
   RegistryValidationError,
 } from '../core/registry/types';
 import type { TenantDirectory } from '../core/tenants/directory';
-import type { ApiKeyInfo } from '../core/tenants/keys';
+import { apiKeyJson } from '../core/tenants/keys';
 
 /** How admin callers are authenticated. */
 export type AdminAuth =
@@ -80,20 +80,6 @@ function parse<T>(schema: z.ZodMiniType<T>, body: unknown): T {
   const r = schema.safeParse(body);
   if (!r.success) throw zodToGatewayError(r.error);
   return r.data;
-}
-
-/** The admin API's view of a client key (snake_case; never the key or its hash). */
-function apiKeyJson(k: ApiKeyInfo): Record<string, unknown> {
-  return {
-    object: 'api_key',
-    id: k.id,
-    tenant: k.tenant,
-    prefix: k.prefix,
-    status: k.status,
-    created_at: k.createdAt,
-    created_by: k.createdBy ?? null,
-    revoked_at: k.revokedAt ?? null,
-  };
 }
 
 function digest(value: string): Buffer {

@@ -65,6 +65,10 @@ export async function awsOpsContext(
     tableName(ssm, env, 'tenants'),
   ]);
   const log = new Logger({ serviceName: 'ai-gateway-ops', logLevel: 'WARN' });
+  const tenants = new DynamoTenantDirectory({
+    tableName: tenantsTable,
+    client: doc,
+  });
   const who =
     process.env.GATEWAY_OPS_USER ?? `${process.env.USER ?? 'operator'}@ops-cli`;
   const plane = new ControlPlane({
@@ -94,13 +98,11 @@ export async function awsOpsContext(
     },
     validateScope,
     log,
+    keys: tenants,
   });
   return {
     plane,
-    tenants: new DynamoTenantDirectory({
-      tableName: tenantsTable,
-      client: doc,
-    }),
+    tenants,
     who,
     describe: `AWS ${env}${region ? ` (${region})` : ''}`,
   };

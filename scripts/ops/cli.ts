@@ -11,6 +11,9 @@
  *   audit [--limit N] [--target prefix]
  *   tenants put <id> [--tier low|standard|premium] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (AWS mode)
  *   tenants add-key <id>      prints a new API key once; only its SHA-256 is stored   (AWS mode)
+ *   keys create <tenant> --reason <text>      a new random client key, printed once
+ *   keys list <tenant>                        id, prefix, created, status (never the key)
+ *   keys revoke <tenant> <key-id> --reason <text>   refused by every router within 5 s
  *   secrets stage <secret-id> reads the new provider key (prompt or stdin), stages it, rotates   (AWS mode)
  *
  * Target: `--url <gateway> --admin-key <key>` (or GATEWAY_URL / GATEWAY_ADMIN_KEY)
@@ -52,6 +55,9 @@ const USAGE = `usage: npm run ops -- <command> [options]
   audit [--limit N] [--target <prefix>]
   tenants put <id> [--tier t] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (--env only)
   tenants add-key <id>   (--env only; prints the new key once)
+  keys create <tenant> --reason <text>   (prints the new key once)
+  keys list <tenant>
+  keys revoke <tenant> <key-id> --reason <text>
   secrets stage <secret-id>   (--env only; reads the new key from a prompt or stdin, starts the rotation)
 options: --url <gateway url> --admin-key <key> | --env <dev|staging|prod> [--region <r>]
          --route-set <name> (status; default active-models) --json`;
@@ -320,6 +326,39 @@ export async function runOps(
         print(
           `new API key for ${id} (shown once, store it now):\n${key}\nthe gateway keeps only its SHA-256 (${hash.slice(0, 12)}...)`,
           { tenant: id, apiKey: key, sha256: hash }
+        );
+        return 0;
+      }
+      case 'keys create': {
+        const tenant = required(rest[0], 'tenant');
+        const k = await backend.createKey(tenant, needReason());
+        print(
+          `new API key ${k.id} for ${tenant} (shown once, store it now):\n${k.key}\nthe gateway keeps only its SHA-256`,
+          k
+        );
+        return 0;
+      }
+      case 'keys list': {
+        const tenant = required(rest[0], 'tenant');
+        const keys = await backend.listKeys(tenant);
+        print(
+          keys
+            .map(
+              (k) =>
+                `${k.id.padEnd(22)} ${(k.prefix ? `${k.prefix}...` : '(config)').padEnd(14)} ${k.status.padEnd(8)} created ${k.created_at ?? '-'}${k.revoked_at ? `  revoked ${k.revoked_at}` : ''}`
+            )
+            .join('\n') || `no keys for ${tenant}`,
+          keys
+        );
+        return 0;
+      }
+      case 'keys revoke': {
+        const tenant = required(rest[0], 'tenant');
+        const keyId = required(rest[1], 'key-id');
+        const k = await backend.revokeKey(tenant, keyId, needReason());
+        print(
+          `key ${k.id} of ${tenant} is ${k.status}; every router refuses it within 5 s`,
+          k
         );
         return 0;
       }

@@ -71,3 +71,29 @@ export function generateApiKey(
 export function seededKeyId(hash: string): string {
   return `key_cfg${hash.slice(0, 9)}`;
 }
+
+/** A client key as the admin API and the ops CLI show it (snake_case; never the key or its hash). */
+export interface ApiKeyJson {
+  readonly object: 'api_key';
+  readonly id: string;
+  readonly tenant: string;
+  readonly prefix: string | null;
+  readonly status: 'active' | 'revoked';
+  readonly created_at: string | null;
+  readonly created_by: string | null;
+  readonly revoked_at: string | null;
+}
+
+/** The JSON view of a key. */
+export function apiKeyJson(k: ApiKeyInfo): ApiKeyJson {
+  return {
+    object: 'api_key',
+    id: k.id,
+    tenant: k.tenant,
+    prefix: k.prefix,
+    status: k.status,
+    created_at: k.createdAt,
+    created_by: k.createdBy ?? null,
+    revoked_at: k.revokedAt ?? null,
+  };
+}
