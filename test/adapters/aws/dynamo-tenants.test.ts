@@ -149,14 +149,12 @@ describe('Class: DynamoTenantDirectory', () => {
     expect(stillCached?.id).toBe('acme');
     clock += 1_001; // 5.001 s after B's read, 4.001 s after the revocation
     expect(await routerB.authenticate(key.key)).toBeUndefined();
-    const item = await ddb
-      .documentClient()
-      .send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { pk: `KEY#${key.hash}`, sk: 'KEY' },
-        })
-      );
+    const item = await ddb.documentClient().send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: `KEY#${key.hash}`, sk: 'KEY' },
+      })
+    );
     expect(item.Item).toMatchObject({
       status: 'revoked',
       revokedAt: '2026-12-03T08:00:01.000Z',
