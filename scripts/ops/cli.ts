@@ -9,7 +9,9 @@
  *   models promote|deprecate|canary <model-id> --reason <text>
  *   bandit reset [--context <domain|tier|tools>] --reason <text>
  *   audit [--limit N] [--target prefix]
- *   tenants put <id> [--tier low|standard|premium] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (AWS mode)
+ *   tenants put <id> [--tier low|standard|premium] [--allowed m1,m2] [--allowed-providers p1,p2]
+ *               [--residency eu|any] [--default-domain d] [--rpm N] [--tpd N] [--max-tokens N]
+ *               [--daily-usd N] [--monthly-usd N]   (AWS mode)
  *   tenants add-key <id>      prints a new API key once; only its SHA-256 is stored   (AWS mode)
  *   keys create <tenant> --reason <text>      a new random client key, printed once
  *   keys list <tenant>                        id, prefix, created, status (never the key)
@@ -53,7 +55,8 @@ const USAGE = `usage: npm run ops -- <command> [options]
   models promote|deprecate|canary <model-id> --reason <text>
   bandit reset [--context <key>] --reason <text>
   audit [--limit N] [--target <prefix>]
-  tenants put <id> [--tier t] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (--env only)
+  tenants put <id> [--tier t] [--allowed m1,m2] [--allowed-providers p1,p2] [--residency eu|any]
+              [--default-domain d] [--rpm N] [--tpd N] [--max-tokens N] [--daily-usd N] [--monthly-usd N]   (--env only)
   tenants add-key <id>   (--env only; prints the new key once)
   keys create <tenant> --reason <text>   (prints the new key once)
   keys list <tenant>
@@ -125,6 +128,12 @@ export async function runOps(
         allowed: { type: 'string' },
         'daily-usd': { type: 'string' },
         'monthly-usd': { type: 'string' },
+        'allowed-providers': { type: 'string' },
+        residency: { type: 'string' },
+        'default-domain': { type: 'string' },
+        rpm: { type: 'string' },
+        tpd: { type: 'string' },
+        'max-tokens': { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -297,8 +306,41 @@ export async function runOps(
             );
           return n;
         };
+        const residency = o.residency as string | undefined;
+        if (
+          residency !== undefined &&
+          residency !== 'eu' &&
+          residency !== 'any'
+        )
+          throw new OpsError(`--residency must be eu or any, got ${residency}`);
+        const int = (name: string): number | undefined => {
+          const n = num(name);
+          if (n !== undefined && (!Number.isInteger(n) || n < 1))
+            throw new OpsError(
+              `--${name} must be a positive integer, got ${n}`
+            );
+          return n;
+        };
+        const list = (name: string): string[] | undefined =>
+          typeof o[name] === 'string'
+            ? (o[name] as string)
+                .split(',')
+                .map((x) => x.trim())
+                .filter(Boolean)
+            : undefined;
+        const allowedProviders = list('allowed-providers');
         const item = {
           ...(tier ? { tier: tier as 'low' | 'standard' | 'premium' } : {}),
+          ...(allowedProviders ? { allowedProviders } : {}),
+          ...(residency ? { region: residency as 'eu' | 'any' } : {}),
+          ...(typeof o['default-domain'] === 'string'
+            ? { defaultDomain: o['default-domain'] }
+            : {}),
+          limits: {
+            requestsPerMinute: int('rpm'),
+            tokensPerDay: int('tpd'),
+            maxTokensPerRequest: int('max-tokens'),
+          },
           ...(typeof o.allowed === 'string'
             ? {
                 allowedModels: o.allowed

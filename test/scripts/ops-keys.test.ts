@@ -179,5 +179,65 @@ describe('Function: runOps (keys)', () => {
       ]);
       expect(JSON.stringify(records)).not.toContain(r.key);
     }, 30_000);
+
+    it('writes tenant policy and limits with tenants put', async () => {
+      // Prepare
+      const ctx = await awsOpsContext('dev');
+      const backend = async () =>
+        new ControlPlaneOpsBackend(
+          ctx.plane,
+          ctx.who,
+          ctx.describe,
+          ctx.tenants
+        );
+      // Act
+      const code = await runOps(
+        [
+          'tenants',
+          'put',
+          'beta',
+          '--allowed-providers',
+          'bedrock,gemini',
+          '--residency',
+          'eu',
+          '--default-domain',
+          'legal',
+          '--rpm',
+          '30',
+          '--tpd',
+          '100000',
+          '--max-tokens',
+          '2048',
+          '--env',
+          'dev',
+        ],
+        io,
+        backend
+      );
+      expect(code).toBe(0);
+      const created = await ctx.plane.createApiKey('beta', {
+        who: 'test',
+        reason: 'r',
+      });
+      // Assess
+      expect(await ctx.tenants.authenticate(created.key)).toMatchObject({
+        id: 'beta',
+        allowedProviders: ['bedrock', 'gemini'],
+        region: 'eu',
+        defaultDomain: 'legal',
+        limits: {
+          requestsPerMinute: 30,
+          tokensPerDay: 100000,
+          maxTokensPerRequest: 2048,
+        },
+      });
+      expect(
+        await runOps(
+          ['tenants', 'put', 'beta', '--residency', 'mars', '--env', 'dev'],
+          io,
+          backend
+        )
+      ).toBe(1);
+    }, 30_000);
   });
 });
