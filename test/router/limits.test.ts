@@ -197,6 +197,23 @@ describe('Tenant limits across router instances', () => {
       expect(admitted.request.maxTokens).toBe(64);
     });
 
+    it('sends the x-ratelimit headers on a streamed answer', async () => {
+      // Prepare
+      gw = await startTestGateway(
+        limitedConfig({ requestsPerMinute: 5, tokensPerDay: 10_000 })
+      );
+      // Act
+      const res = await call(gw, '/v1/chat/completions', {
+        body: { ...hello, stream: true },
+      });
+      const text = await res.text();
+      // Assess
+      expect(res.status).toBe(200);
+      expect(text).toContain('data: [DONE]');
+      expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('4');
+      expect(res.headers.get('x-ratelimit-limit-tokens')).toBe('10000');
+    });
+
     it('limits a user by userDefaults independently of the tenant', async () => {
       // Prepare
       gw = await startTestGateway(
