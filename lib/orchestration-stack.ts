@@ -125,6 +125,7 @@ export class OrchestrationStack extends Stack {
       })
       .bindTable({
         table: tables.tenants,
+        // Read only: client keys are created and revoked by the admin function.
         accessMode: 'R',
         envVarName: 'TENANTS_TABLE',
       })

@@ -14,12 +14,14 @@ import {
   MemoryModelRegistry,
   MemoryRouteSetStore,
 } from '../lambdas/core/adapters/local/memory-registry';
+import { MemoryTenantDirectory } from '../lambdas/core/adapters/local/memory-tenants';
 import { PrometheusMetrics } from '../lambdas/core/adapters/local/prometheus-metrics';
 import type { BudgetLedger } from '../lambdas/core/budget/types';
 import type { GatewayConfig } from '../lambdas/core/config/load';
 import { statsJson } from '../lambdas/core/gateway/endpoints';
 import type { Guardrail } from '../lambdas/core/guardrails/types';
 import type { KillSwitchStore } from '../lambdas/core/kill-switches/types';
+import type { LimitCounterStore } from '../lambdas/core/limits/types';
 import type { GatewayMetrics, Log } from '../lambdas/core/ports';
 import {
   createAdapters,
@@ -29,7 +31,6 @@ import type { ProviderAdapter } from '../lambdas/core/providers/types';
 import { RegistryCatalog } from '../lambdas/core/registry/catalog';
 import { DEFAULT_ROUTE_SET } from '../lambdas/core/registry/schema';
 import type { Rng } from '../lambdas/core/routing/types';
-import { StaticTenantDirectory } from '../lambdas/core/tenants/directory';
 import type { RouterApp, RouterDeps } from '../lambdas/router/app';
 import { composeRouter, memoryBandit } from '../lambdas/router/compose';
 
@@ -53,6 +54,8 @@ export interface LocalComposeOptions {
   readonly guardrail?: Guardrail;
   /** Replace the budget ledger (tests sharing one ledger between routers). @default - memory */
   readonly budgetLedger?: BudgetLedger;
+  /** Replace the rate/token counters (tests sharing one store between routers). */
+  readonly limitCounters?: LimitCounterStore;
 }
 
 /**
@@ -98,6 +101,7 @@ export function composeLocal(
   const audit = options.auditLogPath
     ? new JsonlAuditLog({ path: options.auditLogPath })
     : new MemoryAuditLog();
+  const tenants = new MemoryTenantDirectory(config.tenants);
   const bandit = memoryBandit(config, now);
   const control = createControlPlane({
     config,
@@ -108,6 +112,7 @@ export function composeLocal(
     bandit,
     log,
     metrics,
+    keys: tenants,
     onChange: (what) => {
       if (what === 'models' || what === 'route-sets')
         void catalog.refresh({ force: true });
@@ -122,7 +127,7 @@ export function composeLocal(
     killSwitches,
     killSwitchFailOpen: false,
     decisions: new MemoryDecisionLog(10_000, options.decisionLogPath),
-    tenants: new StaticTenantDirectory(config.tenants),
+    tenants,
     adapters:
       options.adapters ??
       createAdapters(config.providers, envCredentials(env), env),
@@ -164,6 +169,7 @@ export function composeLocal(
     },
     rng: options.rng,
     budgetLedger: options.budgetLedger,
+    limitCounters: options.limitCounters,
     now,
     guardrail: options.guardrail,
   });

@@ -28,6 +28,12 @@ export interface LocalServerOptions {
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
     close(): void;
   };
+  /**
+   * A refused body is read and discarded up to this many bytes so the client
+   * can read the 413; beyond it the socket is dropped.
+   * @default DEFAULT_MAX_DRAIN_BYTES (64 MiB)
+   */
+  readonly maxDrainBytes?: number;
 }
 
 /** A running local gateway. */
@@ -141,6 +147,53 @@ function refuse(res: ServerResponse, err: GatewayError): void {
   res.end(body);
 }
 
+/** Most of a refused body the host reads (and discards) before it drops the socket. */
+export const DEFAULT_MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/** Longest the host waits for a refused body to finish arriving, ms. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Answers a too-large request at once but keeps the socket open while the
+ * client is still sending. Closing it early (what `res.end` with
+ * `Connection: close` does) resets the connection under a client that is
+ * still writing, and fetch-based clients (the openai SDK) then report a
+ * connection error instead of the 413. The whole answer (with its
+ * content-length) is written now; the socket ends once the body has been
+ * read and discarded, or is dropped past `maxDrainBytes` or a timeout.
+ */
+function refuseAndDrain(
+  req: IncomingMessage,
+  res: ServerResponse,
+  err: GatewayError,
+  alreadyRead: number,
+  maxDrainBytes: number
+): void {
+  const body = JSON.stringify(err.toBody());
+  res.writeHead(err.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  res.write(body);
+  let drained = alreadyRead;
+  const timer = setTimeout(() => res.destroy(), DRAIN_TIMEOUT_MS);
+  timer.unref();
+  req.on('data', (c: Buffer) => {
+    drained += c.length;
+    if (drained > maxDrainBytes) {
+      clearTimeout(timer);
+      res.destroy();
+    }
+  });
+  req.on('end', () => {
+    clearTimeout(timer);
+    res.end();
+  });
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
+}
+
 /**
  * Starts the local host: a Node HTTP server that turns each request into the
  * API Gateway event and feeds the same streaming handler the Lambda runs.
@@ -149,6 +202,7 @@ export async function startLocalServer(
   options: LocalServerOptions
 ): Promise<LocalServer> {
   const { handler, maxBodyBytes } = options;
+  const maxDrainBytes = options.maxDrainBytes ?? DEFAULT_MAX_DRAIN_BYTES;
   // Same answer the router gives for an oversized body, before it is buffered.
   const tooLarge = new GatewayError(
     413,
@@ -160,8 +214,7 @@ export async function startLocalServer(
     if (options.localRoutes?.(req, res)) return;
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBodyBytes) {
-      refuse(res, tooLarge);
-      req.resume();
+      refuseAndDrain(req, res, tooLarge, 0, maxDrainBytes);
       return;
     }
     const chunks: Buffer[] = [];
@@ -172,7 +225,8 @@ export async function startLocalServer(
       size += c.length;
       if (size > maxBodyBytes) {
         refused = true;
-        refuse(res, tooLarge);
+        chunks.length = 0;
+        refuseAndDrain(req, res, tooLarge, size, maxDrainBytes);
         return;
       }
       chunks.push(c);

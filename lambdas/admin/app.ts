@@ -16,6 +16,7 @@ import type {
 } from '../core/ports';
 import type { ModelRegistryStore, RouteSetStore } from '../core/registry/types';
 import type { TenantDirectory } from '../core/tenants/directory';
+import type { ApiKeyStore } from '../core/tenants/keys';
 import {
   type AdminAuth,
   authenticateAdmin,
@@ -57,6 +58,8 @@ export interface AdminDeps {
   readonly metrics: GatewayMetrics;
   /** `GET /v1/admin/stats` (AWS: the shared state, see sharedStatsJson). */
   readonly stats: () => unknown;
+  /** Client API keys (`/v1/admin/tenants/{id}/keys`). @default - those routes answer 404 */
+  readonly keys?: ApiKeyStore;
   /** The control plane to act through. @default - one built from these deps */
   readonly control?: ControlPlane;
   /** `GET /v1/admin/budgets?tenant=`: ledger levels. @default - that route answers 404 */
@@ -140,6 +143,7 @@ export function createControlPlane(
     | 'log'
     | 'metrics'
     | 'onChange'
+    | 'keys'
   >
 ): ControlPlane {
   return new ControlPlane({
@@ -151,6 +155,7 @@ export function createControlPlane(
     parseModelEntry: modelEntryParser(deps.config.providers),
     validateScope,
     log: deps.log,
+    keys: deps.keys,
     onChange: (what) => {
       if (what === 'kill-switches') deps.metrics.event('KillSwitchChanged');
       deps.onChange?.(what);

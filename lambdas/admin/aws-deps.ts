@@ -7,6 +7,7 @@ import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
+import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
 import { awsExperimentParts } from '../core/adapters/aws/experiment-parts';
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
@@ -108,7 +109,11 @@ export function composeAdminAws(
     tableName: required(env, 'AUDIT_TABLE'),
     client: doc,
   });
+  const keys = env.TENANTS_TABLE
+    ? new DynamoTenantDirectory({ tableName: env.TENANTS_TABLE, client: doc })
+    : undefined;
   const control = createControlPlane({
+    keys,
     config,
     registry,
     routeSets,

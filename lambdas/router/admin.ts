@@ -16,6 +16,7 @@ import {
   RegistryValidationError,
 } from '../core/registry/types';
 import type { TenantDirectory } from '../core/tenants/directory';
+import { apiKeyJson } from '../core/tenants/keys';
 import { handleExperimentsAdmin } from './admin-experiments';
 
 /** How admin callers are authenticated. */
@@ -345,6 +346,39 @@ export async function handleAdmin(
         );
         if (res) return res;
         break;
+      }
+      case 'tenants': {
+        const [tenantId, sub, keyId, ...more] = tail;
+        if (!tenantId || sub !== 'keys' || more.length > 0) break;
+        const id = decodeURIComponent(tenantId);
+        if (keyId === undefined) {
+          method(httpMethod, 'GET', 'POST');
+          if (httpMethod === 'GET') {
+            const keys = await plane.listApiKeys(id);
+            return {
+              status: 200,
+              body: { object: 'list', data: keys.map(apiKeyJson) },
+            };
+          }
+          const b = parse(reasonBody, body());
+          const created = await plane.createApiKey(id, {
+            ...actor,
+            reason: b.reason,
+          });
+          return {
+            status: 201,
+            body: { ...apiKeyJson(created), key: created.key },
+          };
+        }
+        method(httpMethod, 'DELETE');
+        // DELETE bodies are unusual: the reason may come as ?reason= instead.
+        const why = query.reason ?? parse(reasonBody, body()).reason;
+        const revoked = await plane.revokeApiKey(
+          id,
+          decodeURIComponent(keyId),
+          { ...actor, reason: why }
+        );
+        return { status: 200, body: apiKeyJson(revoked) };
       }
       case 'stats': {
         method(httpMethod, 'GET');

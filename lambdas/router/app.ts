@@ -22,6 +22,7 @@ import {
 } from '../core/gateway/endpoints';
 import { recordFeedback } from '../core/gateway/feedback';
 import { guardInput } from '../core/gateway/input-guard';
+import type { LimitStage } from '../core/gateway/limit-stage';
 import { noCandidateError } from '../core/gateway/plan';
 import {
   killSwitchError,
@@ -49,6 +50,8 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   readonly admin?: AdminRoutes;
   /** Re-read delays of `POST /v1/feedback` for a not-yet-written decision. @default [150, 500] */
   readonly feedbackRetryDelaysMs?: readonly number[];
+  /** Tenant rate and token limits (absent: none enforced). */
+  readonly limits?: LimitStage;
 }
 
 /** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
@@ -172,19 +175,37 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           // Every chat answer, errors included, says hit | miss | bypass.
           sink = tagCacheStatus(rawSink);
           const tenant = await authenticate(headers);
-          const request = await guardInput(
-            parseChatRequest(readJson(event)),
-            deps,
-            sink.signal
-          );
-          const { plan, blocked } = await planner.plan(request, tenant);
-          if (blocked) throw killSwitchError(blocked);
-          if (!plan.decision.chosen) throw noCandidateError(plan.decision);
-          const directive = headers['x-gateway-cache'];
-          const call = { request, tenant, requestId, plan, directive, sink };
-          await serveWithCache(deps.responseCache, call, (s) =>
-            chat.handle({ request, tenant, requestId, sink: s, plan })
-          );
+          const parsed = parseChatRequest(readJson(event));
+          // Limits first: a refused request costs no guardrail call.
+          const limited = await deps.limits?.admit(parsed, tenant);
+          try {
+            const request = await guardInput(
+              limited?.request ?? parsed,
+              deps,
+              sink.signal
+            );
+            const { plan, blocked } = await planner.plan(request, tenant);
+            if (blocked) throw killSwitchError(blocked);
+            if (!plan.decision.chosen) throw noCandidateError(plan.decision);
+            const directive = headers['x-gateway-cache'];
+            const out = limited?.wrap(sink) ?? sink;
+            const call = { request, tenant, requestId, plan, directive };
+            await serveWithCache(
+              deps.responseCache,
+              { ...call, sink: out },
+              (s) =>
+                chat.handle({
+                  request,
+                  tenant,
+                  requestId,
+                  sink: s,
+                  plan,
+                  onServed: limited?.served,
+                })
+            );
+          } finally {
+            await limited?.settle();
+          }
           return;
         }
         case '/v1/route': {

@@ -9,6 +9,7 @@ import { AwsBudgetAlerts } from '../core/adapters/aws/budget-alerts';
 import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
+import { DynamoLimitCounters } from '../core/adapters/aws/dynamo-limit-counters';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoResponseCacheStore } from '../core/adapters/aws/dynamo-response-cache';
 import { DynamoSliceStore } from '../core/adapters/aws/dynamo-slice-store';
@@ -158,6 +159,9 @@ export function composeAws(
     log,
     onError: (kind) => metrics.event('RegistryError', 1, { Kind: kind }),
   });
+  const tenantsTable = env.TENANTS_TABLE
+    ? new DynamoTenantDirectory({ tableName: env.TENANTS_TABLE, client: doc })
+    : undefined;
   const killSwitches = new SsmKillSwitchStore({
     prefix: required(env, 'KILL_SWITCH_PREFIX'),
     awsSdkV3Client: ssm,
@@ -194,12 +198,7 @@ export function composeAws(
         })
       : new MemoryDecisionLog(1000),
     tenants: (options.wrapTenants ?? ((t) => t))(
-      env.TENANTS_TABLE
-        ? new DynamoTenantDirectory({
-            tableName: env.TENANTS_TABLE,
-            client: doc,
-          })
-        : new StaticTenantDirectory(config.tenants)
+      tenantsTable ?? new StaticTenantDirectory(config.tenants)
     ),
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     cacheStore: env.CACHE_TABLE
@@ -237,6 +236,9 @@ export function composeAws(
           }),
         }
       : {}),
+    limitCounters: env.USAGE_TABLE
+      ? new DynamoLimitCounters({ tableName: env.USAGE_TABLE, client: doc })
+      : undefined,
   });
   return { ...router, learning };
 }

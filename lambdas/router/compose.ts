@@ -3,6 +3,7 @@ import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
 import { MemoryBudgetAlerts } from '../core/adapters/local/memory-budget-alerts';
 import { MemoryBudgetLedger } from '../core/adapters/local/memory-budget-ledger';
 import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
+import { MemoryLimitCounters } from '../core/adapters/local/memory-limit-counters';
 import { CostStats } from '../core/budget/cost-stats';
 import { BudgetGuard } from '../core/budget/guard';
 import type { BudgetAlertSink, BudgetLedger } from '../core/budget/types';
@@ -13,12 +14,14 @@ import {
   type ExperimentParts,
 } from '../core/experiments/wiring';
 import { createCacheStage } from '../core/gateway/cache-stage';
+import { LimitStage } from '../core/gateway/limit-stage';
 import type { ModelCatalog } from '../core/gateway/plan';
 import { OutputGuard } from '../core/guardrails/output-filter';
 import { GuardrailService } from '../core/guardrails/service';
 import type { Guardrail } from '../core/guardrails/types';
 import type { KillSwitchStore } from '../core/kill-switches/types';
 import { rewardWeightsFor } from '../core/learning/config';
+import type { LimitCounterStore } from '../core/limits/types';
 import type {
   BanditStore,
   DecisionLog,
@@ -71,6 +74,8 @@ export interface RouterParts {
   readonly budgetLedger?: BudgetLedger;
   /** Budget alert transport. @default - log line + metric */
   readonly budgetAlerts?: BudgetAlertSink;
+  /** Shared rate/token counters (DynamoDB on AWS). @default per-process memory */
+  readonly limitCounters?: LimitCounterStore;
   readonly rng?: Rng;
   readonly now?: () => number;
   /** Shared response cache behind the LRU (DynamoDB on AWS). @default - LRU only */
@@ -180,6 +185,14 @@ export function composeRouter(parts: RouterParts): {
       alerts: parts.budgetAlerts ?? new MemoryBudgetAlerts(),
       metrics,
       log,
+      now,
+    }),
+    limits: new LimitStage({
+      store: parts.limitCounters ?? new MemoryLimitCounters(now),
+      settings: config.limits,
+      defaultTier: config.routing.defaultTier,
+      log,
+      metrics,
       now,
     }),
     now,

@@ -76,6 +76,12 @@ export class AdminFunction extends Construct {
         accessMode: 'RW',
         envVarName: 'DECISIONS_TABLE',
       })
+      // Client API keys: create, list, revoke (`/v1/admin/tenants/{id}/keys`).
+      .bindTable({
+        table: tables.tenants,
+        accessMode: 'RW',
+        envVarName: 'TENANTS_TABLE',
+      })
       // Budget levels for `GET /v1/admin/budgets` (ops budget report).
       .bindTable({
         table: tables.usage,

@@ -82,6 +82,10 @@ export async function awsOpsContext(
     ? new DynamoLearningStore({ tableName: decisionsTable, client: doc, log })
     : undefined;
   await learning?.refresh();
+  const tenants = new DynamoTenantDirectory({
+    tableName: tenantsTable,
+    client: doc,
+  });
   const who =
     process.env.GATEWAY_OPS_USER ?? `${process.env.USER ?? 'operator'}@ops-cli`;
   const plane = new ControlPlane({
@@ -111,13 +115,11 @@ export async function awsOpsContext(
     },
     validateScope,
     log,
+    keys: tenants,
   });
   return {
     plane,
-    tenants: new DynamoTenantDirectory({
-      tableName: tenantsTable,
-      client: doc,
-    }),
+    tenants,
     decisions: async () =>
       new DynamoDecisionLog({
         tableName: await tableName(ssm, env, 'decisions'),

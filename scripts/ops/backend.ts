@@ -19,6 +19,7 @@ import type {
   ModelVersion,
   RouteSetDocument,
 } from '../../lambdas/core/registry/types';
+import { type ApiKeyJson, apiKeyJson } from '../../lambdas/core/tenants/keys';
 import type { StageSecretResult } from './secrets';
 
 /** What `ops status` shows. */
@@ -75,6 +76,15 @@ export interface OpsBackend {
   putTenant?(id: string, item: TenantItem): Promise<void>;
   /** Stores a new key's hash for a tenant; returns the hash. */
   addTenantKey?(id: string, key: string): Promise<string>;
+  /** Creates a random client key for a tenant; the answer holds the key (shown once). */
+  createKey(
+    tenant: string,
+    reason: string
+  ): Promise<ApiKeyJson & { key: string }>;
+  /** A tenant's client keys (never a key or a hash). */
+  listKeys(tenant: string): Promise<readonly ApiKeyJson[]>;
+  /** Revokes a client key; routers refuse it within 5 s. */
+  revokeKey(tenant: string, keyId: string, reason: string): Promise<ApiKeyJson>;
   /** Stages a new provider key and starts its rotation (AWS mode only). */
   stageSecret?(secretId: string, value: string): Promise<StageSecretResult>;
   /** Budget ledger levels (of one tenant, or all). */
@@ -223,6 +233,38 @@ export class HttpOpsBackend implements OpsBackend {
     });
   }
 
+  public createKey(
+    tenant: string,
+    reason: string
+  ): Promise<ApiKeyJson & { key: string }> {
+    return this.call(
+      'POST',
+      `/v1/admin/tenants/${encodeURIComponent(tenant)}/keys`,
+      { reason }
+    );
+  }
+
+  public async listKeys(tenant: string): Promise<readonly ApiKeyJson[]> {
+    return (
+      await this.call<{ data: ApiKeyJson[] }>(
+        'GET',
+        `/v1/admin/tenants/${encodeURIComponent(tenant)}/keys`
+      )
+    ).data;
+  }
+
+  public revokeKey(
+    tenant: string,
+    keyId: string,
+    reason: string
+  ): Promise<ApiKeyJson> {
+    return this.call(
+      'DELETE',
+      `/v1/admin/tenants/${encodeURIComponent(tenant)}/keys/${encodeURIComponent(keyId)}`,
+      { reason }
+    );
+  }
+
   public async audit(
     limit: number,
     target?: string
@@ -333,6 +375,31 @@ export class ControlPlaneOpsBackend implements OpsBackend {
       { keyHashPrefix: hash.slice(0, 12) }
     );
     return hash;
+  }
+
+  public async createKey(
+    tenant: string,
+    reason: string
+  ): Promise<ApiKeyJson & { key: string }> {
+    const created = await this.plane.createApiKey(tenant, {
+      who: this.who,
+      reason,
+    });
+    return { ...apiKeyJson(created), key: created.key };
+  }
+
+  public async listKeys(tenant: string): Promise<readonly ApiKeyJson[]> {
+    return (await this.plane.listApiKeys(tenant)).map(apiKeyJson);
+  }
+
+  public async revokeKey(
+    tenant: string,
+    keyId: string,
+    reason: string
+  ): Promise<ApiKeyJson> {
+    return apiKeyJson(
+      await this.plane.revokeApiKey(tenant, keyId, { who: this.who, reason })
+    );
   }
 
   public async status(routeSet: string): Promise<OpsStatus> {

@@ -10,8 +10,13 @@
  *   bandit reset [--context <domain|tier|tools>] --reason <text>
  *   audit [--limit N] [--target prefix]
  *   decisions export [--since ISO] [--until ISO] [--tenant id] [--out file]
- *   tenants put <id> [--tier low|standard|premium] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (AWS mode)
+ *   tenants put <id> [--tier low|standard|premium] [--allowed m1,m2] [--allowed-providers p1,p2]
+ *               [--residency eu|any] [--default-domain d] [--rpm N] [--tpd N] [--max-tokens N]
+ *               [--daily-usd N] [--monthly-usd N]   (AWS mode)
  *   tenants add-key <id>      prints a new API key once; only its SHA-256 is stored   (AWS mode)
+ *   keys create <tenant> --reason <text>      a new random client key, printed once
+ *   keys list <tenant>                        id, prefix, created, status (never the key)
+ *   keys revoke <tenant> <key-id> --reason <text>   refused by every router within 5 s
  *   secrets stage <secret-id> reads the new provider key (prompt or stdin), stages it, rotates   (AWS mode)
  *
  * Target: `--url <gateway> --admin-key <key>` (or GATEWAY_URL / GATEWAY_ADMIN_KEY)
@@ -54,8 +59,12 @@ const USAGE = `usage: npm run ops -- <command> [options]
   bandit reset [--context <key>] --reason <text>
   audit [--limit N] [--target <prefix>]
   decisions export [--since ISO] [--until ISO] [--tenant <id>] [--out <file.jsonl>]   (JSONL; stdout without --out)
-  tenants put <id> [--tier t] [--allowed m1,m2] [--daily-usd N] [--monthly-usd N]   (--env only)
+  tenants put <id> [--tier t] [--allowed m1,m2] [--allowed-providers p1,p2] [--residency eu|any]
+              [--default-domain d] [--rpm N] [--tpd N] [--max-tokens N] [--daily-usd N] [--monthly-usd N]   (--env only)
   tenants add-key <id>   (--env only; prints the new key once)
+  keys create <tenant> --reason <text>   (prints the new key once)
+  keys list <tenant>
+  keys revoke <tenant> <key-id> --reason <text>
   secrets stage <secret-id>   (--env only; reads the new key from a prompt or stdin, starts the rotation)
   budget report [--tenant <id>]
   budget reconcile --decisions <export.jsonl> [--tenant <id>]   (ledger vs decision-log cost per tenant and day)
@@ -129,6 +138,12 @@ export async function runOps(
         'daily-usd': { type: 'string' },
         'monthly-usd': { type: 'string' },
         decisions: { type: 'string' },
+        'allowed-providers': { type: 'string' },
+        residency: { type: 'string' },
+        'default-domain': { type: 'string' },
+        rpm: { type: 'string' },
+        tpd: { type: 'string' },
+        'max-tokens': { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -324,8 +339,41 @@ export async function runOps(
             );
           return n;
         };
+        const residency = o.residency as string | undefined;
+        if (
+          residency !== undefined &&
+          residency !== 'eu' &&
+          residency !== 'any'
+        )
+          throw new OpsError(`--residency must be eu or any, got ${residency}`);
+        const int = (name: string): number | undefined => {
+          const n = num(name);
+          if (n !== undefined && (!Number.isInteger(n) || n < 1))
+            throw new OpsError(
+              `--${name} must be a positive integer, got ${n}`
+            );
+          return n;
+        };
+        const list = (name: string): string[] | undefined =>
+          typeof o[name] === 'string'
+            ? (o[name] as string)
+                .split(',')
+                .map((x) => x.trim())
+                .filter(Boolean)
+            : undefined;
+        const allowedProviders = list('allowed-providers');
         const item = {
           ...(tier ? { tier: tier as 'low' | 'standard' | 'premium' } : {}),
+          ...(allowedProviders ? { allowedProviders } : {}),
+          ...(residency ? { region: residency as 'eu' | 'any' } : {}),
+          ...(typeof o['default-domain'] === 'string'
+            ? { defaultDomain: o['default-domain'] }
+            : {}),
+          limits: {
+            requestsPerMinute: int('rpm'),
+            tokensPerDay: int('tpd'),
+            maxTokensPerRequest: int('max-tokens'),
+          },
           ...(typeof o.allowed === 'string'
             ? {
                 allowedModels: o.allowed
@@ -353,6 +401,39 @@ export async function runOps(
         print(
           `new API key for ${id} (shown once, store it now):\n${key}\nthe gateway keeps only its SHA-256 (${hash.slice(0, 12)}...)`,
           { tenant: id, apiKey: key, sha256: hash }
+        );
+        return 0;
+      }
+      case 'keys create': {
+        const tenant = required(rest[0], 'tenant');
+        const k = await backend.createKey(tenant, needReason());
+        print(
+          `new API key ${k.id} for ${tenant} (shown once, store it now):\n${k.key}\nthe gateway keeps only its SHA-256`,
+          k
+        );
+        return 0;
+      }
+      case 'keys list': {
+        const tenant = required(rest[0], 'tenant');
+        const keys = await backend.listKeys(tenant);
+        print(
+          keys
+            .map(
+              (k) =>
+                `${k.id.padEnd(22)} ${(k.prefix ? `${k.prefix}...` : '(config)').padEnd(14)} ${k.status.padEnd(8)} created ${k.created_at ?? '-'}${k.revoked_at ? `  revoked ${k.revoked_at}` : ''}`
+            )
+            .join('\n') || `no keys for ${tenant}`,
+          keys
+        );
+        return 0;
+      }
+      case 'keys revoke': {
+        const tenant = required(rest[0], 'tenant');
+        const keyId = required(rest[1], 'key-id');
+        const k = await backend.revokeKey(tenant, keyId, needReason());
+        print(
+          `key ${k.id} of ${tenant} is ${k.status}; every router refuses it within 5 s`,
+          k
         );
         return 0;
       }

@@ -466,7 +466,7 @@ describe('Class: OrchestrationStack', () => {
       // THEN: no SSM writes at all; item writes only on its own tables.
       expect(writes('ai-gateway-router')).not.toContain('ssm:PutParameter');
       for (const target of writeTargets) {
-        expect(target).not.toMatch(/RegistryTable|AuditTable/);
+        expect(target).not.toMatch(/RegistryTable|AuditTable|TenantsTable/);
       }
       expect(writeTargets.join(' ')).toMatch(/DecisionsTable/);
     });

@@ -236,10 +236,14 @@ function joinText(
 }
 
 function normaliseMessages(raw: RawChatRequest['messages']): ChatMessage[] {
-  const seenToolCallIds = new Set<string>();
+  // The ids of the assistant turn tool messages may answer: OpenAI accepts a
+  // tool message only right after the assistant message with `tool_calls`
+  // (or after other answers to that turn), and refuses it anywhere else.
+  let openCalls: Set<string> | undefined;
   const out: ChatMessage[] = [];
   for (let i = 0; i < raw.length; i++) {
     const m = raw[i]!;
+    if (m.role !== 'tool') openCalls = undefined;
     switch (m.role) {
       case 'system':
       case 'developer':
@@ -256,7 +260,7 @@ function normaliseMessages(raw: RawChatRequest['messages']): ChatMessage[] {
         const toolCalls: ToolCall[] | undefined = m.tool_calls?.length
           ? m.tool_calls
           : undefined;
-        if (toolCalls) for (const c of toolCalls) seenToolCallIds.add(c.id);
+        if (toolCalls) openCalls = new Set(toolCalls.map((c) => c.id));
         const content =
           m.content == null
             ? null
@@ -275,9 +279,16 @@ function normaliseMessages(raw: RawChatRequest['messages']): ChatMessage[] {
         break;
       }
       case 'tool':
-        if (!seenToolCallIds.has(m.tool_call_id)) {
+        if (!openCalls) {
           throw badRequest(
-            `messages[${i}].tool_call_id: no earlier assistant tool call has id ${JSON.stringify(m.tool_call_id)}`,
+            `messages[${i}]: a message with role "tool" must answer a preceding assistant message with "tool_calls"`,
+            `messages[${i}]`,
+            'invalid_value'
+          );
+        }
+        if (!openCalls.has(m.tool_call_id)) {
+          throw badRequest(
+            `messages[${i}].tool_call_id: the preceding assistant message has no tool call with id ${JSON.stringify(m.tool_call_id)}`,
             `messages[${i}].tool_call_id`,
             'invalid_value'
           );

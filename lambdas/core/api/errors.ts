@@ -8,6 +8,8 @@ export type OpenAIErrorType =
   | 'not_found_error'
   | 'rate_limit_error'
   | 'insufficient_quota'
+  /** Tenant/team/user rate or token limit (ARCHITECTURE.md "Refusals"). */
+  | 'rate_limit_exceeded'
   | 'server_error'
   | 'upstream_error'
   | 'timeout_error'

@@ -14,6 +14,7 @@ import {
   type LearningSettings,
   resolveLearningSettings,
 } from '../learning/config';
+import { type LimitSettings, resolveLimitSettings } from '../limits/config';
 import { resolveModelEntry } from '../registry/model-entry';
 import { formatIssues } from '../registry/schema';
 import {
@@ -98,6 +99,12 @@ export interface ResolvedTenant {
   readonly tier?: BudgetTier;
   /** Model ids (aliases resolved); undefined = all. */
   readonly allowedModels?: readonly string[];
+  /** Provider instance ids or families; undefined = all. */
+  readonly allowedProviders?: readonly string[];
+  /** Residency floor (`eu` forces EU models); undefined = the request decides. */
+  readonly region?: 'eu' | 'any';
+  /** Domain of requests that name none. */
+  readonly defaultDomain?: string;
   readonly budgets: BudgetCaps;
   readonly limits: LimitCaps;
   /** Teams by id (empty when none are configured). */
@@ -155,6 +162,7 @@ export interface GatewayConfig {
     readonly keepAliveMs: number;
   };
   readonly budgets: BudgetSettings;
+  readonly limits: LimitSettings;
   readonly guardrails: GuardrailSettings;
   readonly cache: CacheSettings;
   readonly learning: LearningSettings;
@@ -357,6 +365,12 @@ export function resolveConfig(
         for (const m of matched) allowedModels!.push(m.id);
       });
     }
+    (t.allowedProviders ?? []).forEach((name, j) => {
+      if (!providers.has(name) && !FAMILIES.has(name as ProviderType))
+        problems.push(
+          `tenants[${i}].allowedProviders[${j}]: unknown provider ${JSON.stringify(name)} (known: ${[...providers.keys()].join(', ') || 'none'})`
+        );
+    });
     const teams: Record<string, ScopeCaps> = {};
     for (const [id, caps] of Object.entries(t.teams ?? {}))
       teams[id] = { budgets: caps.budgets ?? {}, limits: caps.limits ?? {} };
@@ -377,6 +391,9 @@ export function resolveConfig(
       keyHashes,
       tier: t.tier,
       allowedModels,
+      ...(t.allowedProviders ? { allowedProviders: t.allowedProviders } : {}),
+      ...(t.region ? { region: t.region } : {}),
+      ...(t.defaultDomain ? { defaultDomain: t.defaultDomain } : {}),
       budgets: t.budgets ?? {},
       limits: t.limits ?? {},
       teams,
@@ -440,6 +457,7 @@ export function resolveConfig(
       keepAliveMs: file.server?.keepAliveMs ?? 15_000,
     },
     budgets: resolveBudgetSettings(file.budgets),
+    limits: resolveLimitSettings(file.limits),
     guardrails: resolveGuardrailSettings(file.guardrails),
     cache: resolveCacheSettings(file.cache),
     learning: resolveLearningSettings(file.learning),

@@ -5,6 +5,7 @@ import { cacheSettingsSchema } from '../cache/config';
 import { experimentsSettingsSchema } from '../experiments/config';
 import { guardrailSettingsSchema } from '../guardrails/config';
 import { learningSettingsSchema } from '../learning/config';
+import { limitSettingsSchema } from '../limits/config';
 
 /**
  * The gateway configuration file (`GATEWAY_CONFIG`). A public contract:
@@ -219,6 +220,12 @@ export const tenantSchema = z
     tier: z.optional(budgetTierSchema),
     /** Model ids (or aliases) this tenant may use; absent = all. */
     allowedModels: z.optional(z.array(nonEmpty)),
+    /** Provider instance ids or families this tenant may use; absent = all. */
+    allowedProviders: z.optional(z.array(nonEmpty)),
+    /** Residency floor: `eu` keeps every request on EU models whatever the request says. */
+    region: z.optional(z.enum(['eu', 'any'])),
+    /** Domain of requests that name none (before routing.defaultDomain). */
+    defaultDomain: z.optional(nonEmpty),
     budgets: z.optional(budgetCapsSchema),
     limits: z.optional(limitCapsSchema),
     /** Teams under the tenant, each with its own caps. */
@@ -330,6 +337,7 @@ export const gatewayConfigSchema = z.strictObject({
   killSwitches: z.optional(killSwitchSeedSchema),
   server: z.optional(serverSchema),
   budgets: z.optional(budgetSettingsSchema),
+  limits: z.optional(limitSettingsSchema),
   guardrails: z.optional(guardrailSettingsSchema),
   cache: z.optional(cacheSettingsSchema),
   learning: z.optional(learningSettingsSchema),

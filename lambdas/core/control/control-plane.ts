@@ -12,6 +12,12 @@ import type {
   RouteSetDocument,
   RouteSetStore,
 } from '../registry/types';
+import {
+  type ApiKeyInfo,
+  ApiKeyNotFoundError,
+  type ApiKeyStore,
+  generateApiKey,
+} from '../tenants/keys';
 import type { ModelConfig } from '../types';
 
 /** Who is acting and why (every change is audited with it). */
@@ -51,6 +57,8 @@ export interface ControlPlaneDeps {
   /** Validates a kill-switch scope; a problem message or undefined. */
   readonly validateScope: (scope: string) => string | undefined;
   readonly log: Log;
+  /** Client API keys (absent: the key routes answer 404). */
+  readonly keys?: ApiKeyStore;
   /** Called after every change so local caches can refresh at once. */
   readonly onChange?: (
     what: 'models' | 'route-sets' | 'kill-switches' | 'bandit'
@@ -312,6 +320,77 @@ export class ControlPlane {
     const problem = this.deps.validateScope(scope);
     if (problem)
       throw new ControlPlaneError(400, 'invalid_scope', problem, 'scope');
+  }
+
+  /**
+   * Creates a random client key for a tenant. The clear key is in the
+   * answer only: the store keeps its SHA-256, the audit its id and prefix.
+   */
+  public async createApiKey(
+    tenantId: string,
+    actor: Actor
+  ): Promise<ApiKeyInfo & { key: string }> {
+    requireReason(actor);
+    const key = generateApiKey();
+    const info = await this.keyCall(() =>
+      this.keyStore().storeKey(tenantId, key, {
+        createdAt: new Date().toISOString(),
+        createdBy: actor.who,
+      })
+    );
+    await this.audit(
+      actor,
+      'api-key.create',
+      `tenant/${tenantId}/keys/${info.id}`,
+      null,
+      info
+    );
+    return { ...info, key: key.key };
+  }
+
+  /** A tenant's keys (ids, prefixes, dates, status; never a key or a hash). */
+  public listApiKeys(tenantId: string): Promise<readonly ApiKeyInfo[]> {
+    return this.keyCall(() => this.keyStore().listKeys(tenantId));
+  }
+
+  /** Revokes a key; every router refuses it within 5 s. */
+  public async revokeApiKey(
+    tenantId: string,
+    keyId: string,
+    actor: Actor
+  ): Promise<ApiKeyInfo> {
+    requireReason(actor);
+    const { before, after } = await this.keyCall(() =>
+      this.keyStore().revokeKey(tenantId, keyId, new Date().toISOString())
+    );
+    if (before.status !== after.status)
+      await this.audit(
+        actor,
+        'api-key.revoke',
+        `tenant/${tenantId}/keys/${keyId}`,
+        before,
+        after
+      );
+    return after;
+  }
+
+  private keyStore(): ApiKeyStore {
+    if (!this.deps.keys)
+      throw new ControlPlaneError(
+        404,
+        'not_found',
+        'client keys are not managed by this gateway'
+      );
+    return this.deps.keys;
+  }
+
+  private async keyCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof ApiKeyNotFoundError) throw notFound(err.message);
+      throw err;
+    }
   }
 
   /** Audits a change made outside the stores above (e.g. tenants by the ops CLI). */

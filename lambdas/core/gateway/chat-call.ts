@@ -10,6 +10,8 @@ export interface ChatCall {
   readonly requestId: string;
   readonly sink: ResponseSink;
   readonly plan: RoutePlan;
+  /** Told the real usage once an answer is complete (limit and budget settlement). */
+  readonly onServed?: (usage: Usage, model: ModelConfig) => void;
 }
 
 /** What a successful attempt produced. */

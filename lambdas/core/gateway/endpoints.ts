@@ -18,6 +18,12 @@ export function listModelsJson(
     object: 'list',
     data: models
       .filter((m) => !allowed || allowed.has(m.id))
+      .filter(
+        (m) =>
+          !tenant.allowedProviders ||
+          tenant.allowedProviders.includes(m.provider) ||
+          tenant.allowedProviders.includes(m.providerType)
+      )
       .filter((m) => m.status !== 'deprecated')
       .map((m) => ({
         id: m.id,

@@ -117,6 +117,7 @@ export class OutcomeRecorder {
     served: Served,
     reward: number
   ): void {
+    call.onServed?.(served.usage, served.model);
     const latencyMs = this.deps.now() - ref.started;
     const cost = served.costUsd;
     this.deps.costs?.record(call.tenant.id, served.model.id, cost);

@@ -73,17 +73,20 @@ export function routingContext(
   const tier = request.routing.budgetTier ?? tenant.tier ?? routing.defaultTier;
   return {
     model,
-    domain: request.routing.domain ?? routing.defaultDomain,
+    domain:
+      request.routing.domain ?? tenant.defaultDomain ?? routing.defaultDomain,
     budgetTier: tier,
     needsTools: (request.tools?.length ?? 0) > 0,
     needsStreaming: request.stream,
-    region: request.routing.region ?? 'any',
+    // The tenant's residency is a floor the request can't lower.
+    region: tenant.region === 'eu' ? 'eu' : (request.routing.region ?? 'any'),
     providers: request.routing.providers,
     maxLatencyMs: request.routing.maxLatencyMs ?? routing.slaMs[tier],
     promptChars: promptChars(request),
     messageCount: request.messages.length,
     maxOutputTokens: request.maxTokens,
     allowedModels: tenant.allowedModels,
+    allowedProviders: tenant.allowedProviders,
   };
 }
 
@@ -149,7 +152,11 @@ export function noCandidateError(decision: RoutingDecision): GatewayError {
     .join('; ');
   if (
     relevant.length > 0 &&
-    relevant.every((e) => e.code === 'tenant_not_allowed')
+    relevant.every(
+      (e) =>
+        e.code === 'tenant_not_allowed' ||
+        e.code === 'tenant_provider_not_allowed'
+    )
   ) {
     return new GatewayError(
       403,

@@ -76,6 +76,17 @@ function firstExclusion(
       reason: `model ${modelId} is not in the tenant allowlist`,
     };
   }
+  if (
+    ctx.allowedProviders &&
+    !ctx.allowedProviders.includes(model.provider) &&
+    !ctx.allowedProviders.includes(model.providerType)
+  ) {
+    return {
+      modelId,
+      code: 'tenant_provider_not_allowed',
+      reason: `provider ${model.provider} is not in the tenant's allowed providers`,
+    };
+  }
   // Clients may name a provider instance or a provider family (`bedrock`).
   if (
     ctx.providers &&

@@ -34,6 +34,8 @@ export interface RoutingContext {
   readonly maxOutputTokens?: number;
   /** Tenant allowlist of model ids; undefined = all. */
   readonly allowedModels?: readonly string[];
+  /** Tenant allowlist of provider instance ids or families; undefined = all. */
+  readonly allowedProviders?: readonly string[];
 }
 
 /** Why a model can't serve a request. */
@@ -41,6 +43,7 @@ export type ExclusionCode =
   | 'not_requested'
   | 'status'
   | 'tenant_not_allowed'
+  | 'tenant_provider_not_allowed'
   | 'provider_not_requested'
   | 'provider_unavailable'
   | 'region'

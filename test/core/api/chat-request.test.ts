@@ -24,6 +24,20 @@ function badParam(body: unknown): {
   throw new Error('expected a GatewayError');
 }
 
+function assistantCall(id: string) {
+  return {
+    role: 'assistant' as const,
+    content: null,
+    tool_calls: [
+      {
+        id,
+        type: 'function' as const,
+        function: { name: 'f', arguments: '{}' },
+      },
+    ],
+  };
+}
+
 describe('Function: parseChatRequest', () => {
   describe('valid requests', () => {
     it('normalises an OpenAI SDK request with every supported field', () => {
@@ -300,7 +314,22 @@ describe('Function: parseChatRequest', () => {
       if (param) expect(e.message).toContain(param);
     });
 
-    it('rejects a tool result that answers no earlier tool call', () => {
+    it('rejects a tool message with no preceding assistant tool_calls, naming the message', () => {
+      // Act
+      const e = badParam({
+        ...base,
+        messages: [{ role: 'tool', tool_call_id: 'call_1', content: 'x' }],
+      });
+      // Assess: as OpenAI, the message itself is named
+      expect(e.status).toBe(400);
+      expect(e.code).toBe('invalid_value');
+      expect(e.param).toBe('messages[0]');
+      expect(e.message).toContain(
+        'preceding assistant message with "tool_calls"'
+      );
+    });
+
+    it('rejects a tool result after a user message, naming that message', () => {
       const e = badParam({
         ...base,
         messages: [
@@ -308,7 +337,59 @@ describe('Function: parseChatRequest', () => {
           { role: 'tool', tool_call_id: 'call_404', content: 'y' },
         ],
       });
-      expect(e.param).toBe('messages[1].tool_call_id');
+      expect(e.param).toBe('messages[1]');
+    });
+
+    it('rejects a tool result whose id matches no call of the preceding assistant turn', () => {
+      const e = badParam({
+        ...base,
+        messages: [
+          { role: 'user', content: 'x' },
+          assistantCall('call_1'),
+          { role: 'tool', tool_call_id: 'call_2', content: 'y' },
+        ],
+      });
+      expect(e.param).toBe('messages[2].tool_call_id');
+    });
+
+    it('rejects a tool result separated from its assistant turn by a user message', () => {
+      const e = badParam({
+        ...base,
+        messages: [
+          { role: 'user', content: 'x' },
+          assistantCall('call_1'),
+          { role: 'user', content: 'and?' },
+          { role: 'tool', tool_call_id: 'call_1', content: 'y' },
+        ],
+      });
+      expect(e.param).toBe('messages[3]');
+    });
+
+    it('accepts several tool results answering one assistant turn', () => {
+      // Act
+      const r = parseChatRequest({
+        ...base,
+        messages: [
+          { role: 'user', content: 'x' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              ...assistantCall('call_1').tool_calls,
+              ...assistantCall('call_2').tool_calls,
+            ],
+          },
+          { role: 'tool', tool_call_id: 'call_2', content: 'b' },
+          { role: 'tool', tool_call_id: 'call_1', content: 'a' },
+        ],
+      });
+      // Assess
+      expect(r.messages.map((m) => m.role)).toEqual([
+        'user',
+        'assistant',
+        'tool',
+        'tool',
+      ]);
     });
 
     it('rejects an assistant message with neither content nor tool calls', () => {

@@ -50,7 +50,12 @@ export function buildChatCompletionBody(
     messages,
     // `max_tokens` rather than `max_completion_tokens`: vLLM, Ollama and the
     // Llama compat API all accept it.
-    max_tokens: request.maxTokens,
+    // Clamped to the model's output limit, as the Bedrock and Gemini
+    // transforms do, so a large max_tokens is never an upstream 400.
+    max_tokens:
+      request.maxTokens !== undefined && model.maxOutputTokens > 0
+        ? Math.min(request.maxTokens, model.maxOutputTokens)
+        : request.maxTokens,
     temperature: request.temperature,
     top_p: request.topP,
     stop: request.stop && request.stop.length > 0 ? request.stop : undefined,
