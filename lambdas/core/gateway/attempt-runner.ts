@@ -14,6 +14,7 @@ import type { ModelConfig } from '../types';
 import type { AnswerHeaders, ChatCall, Served } from './chat-call';
 import { JSON_HEADERS } from './sink';
 import type { StreamResponder } from './stream-responder';
+import { checkStructuredResult, StreamSchemaCheck } from './structured-output';
 
 /** Dependencies of an AttemptRunner. */
 export interface AttemptRunnerDeps {
@@ -53,6 +54,9 @@ export class AttemptRunner {
       signal: scope.signal,
       requestId: call.requestId,
     });
+    // Strict json_schema: a non-conforming answer fails this attempt before
+    // any byte is sent, so the loop fails over as on a provider error.
+    checkStructuredResult(call.request, result, model);
     const latencyMs = this.deps.now() - id.attemptStart;
     const cost = costUsd(result.usage, model.pricing);
     const body = JSON.stringify(
@@ -82,6 +86,7 @@ export class AttemptRunner {
   ): Promise<Served> {
     out.beginAttempt(model, attempt);
     let ttftMs: number | undefined;
+    const schema = new StreamSchemaCheck(call.request);
     try {
       for await (const ev of this.adapterFor(model).chatStream(
         call.request,
@@ -97,8 +102,12 @@ export class AttemptRunner {
             scope.firstToken(this.deps.streamIdleTimeoutMs);
           } else scope.touch();
         }
+        schema.observe(ev);
         await out.event(ev);
       }
+      // Strict json_schema: checked once the stream is whole; a failure
+      // ends the stream with an explicit error event, never a clean close.
+      schema.verify(model);
     } catch (err) {
       if (out.contentSent && !(scope.reason() === 'client')) {
         throw new AfterFirstTokenError(

@@ -67,5 +67,6 @@ export function resolveModelEntry(
     expectedLatencyMs: m.expectedLatencyMs ?? 1000,
     status: m.status ?? 'active',
     autoRoute: m.autoRoute ?? true,
+    ...(m.structuredOutput ? { structuredOutput: m.structuredOutput } : {}),
   };
 }
