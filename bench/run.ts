@@ -17,6 +17,7 @@ import {
   benchKillSwitchPropagation,
 } from './resilience-bench';
 import { benchRoutingDecision } from './routing-bench';
+import { benchSchemaValidation } from './schema-validation-bench';
 import { BENCH_KEY, benchRequestBody, UPSTREAM_KEY } from './workload';
 
 const ROOT = join(__dirname, '..');
@@ -274,6 +275,7 @@ async function main(): Promise<void> {
     const propagation = await benchKillSwitchPropagation(5000);
     const inProcess = await benchInProcess(QUICK ? 5_000 : 20_000);
     const cache = await benchCacheHit(QUICK ? 1_000 : 5_000);
+    const schemaCheck = await benchSchemaValidation(QUICK ? 500 : 2_000);
     const routing = benchRoutingDecision({
       iterations: QUICK ? 20_000 : 100_000,
       candidates: 10,
@@ -304,6 +306,10 @@ async function main(): Promise<void> {
         note: 'per request in process, upstream answered in memory: hit = lookup + replay (no provider call); miss = lookup + provider + capture + store; bypass = non-deterministic request',
       },
       routing_decision_us: routing,
+      strict_schema_validation_us: {
+        ...schemaCheck,
+        note: 'added latency of response_format strict checking (JSON.parse + cached ajv validator) per KB of answer',
+      },
       failover_before_first_token: failover,
       kill_switch_propagation: {
         ...propagation,
@@ -405,6 +411,12 @@ async function main(): Promise<void> {
         'cache hit / miss p50, in process (us)',
         `${cache.hit.p50Us}/${cache.miss.p50Us}`,
         `bypass ${cache.bypass.p50Us}; hit p99 ${cache.hit.p99Us}`,
+        '',
+      ],
+      [
+        'strict schema check per KB (us)',
+        schemaCheck.usPerKb.toFixed(1),
+        `64 KB p50 ${schemaCheck.sizes.at(-1)?.p50Us}; compile ${Math.round(schemaCheck.compileUs)}`,
         '',
       ],
       [
