@@ -101,6 +101,35 @@ describe('Module: structured-output', () => {
       expect(() => validatorFor({ ...s, title: 'other' })).not.toThrow();
     });
 
+    it('resolves recursive $refs after the schema left the ajv registry', () => {
+      // Prepare
+      const tree = {
+        $defs: {
+          node: {
+            type: 'object',
+            properties: {
+              label: { type: 'string' },
+              parent: { anyOf: [{ $ref: '#/$defs/node' }, { type: 'null' }] },
+            },
+            required: ['label', 'parent'],
+            additionalProperties: false,
+          },
+        },
+        $ref: '#/$defs/node',
+      };
+
+      // Act
+      const validate = validatorFor(tree);
+
+      // Assess
+      expect(
+        validate({ label: 'a', parent: { label: 'b', parent: null } })
+      ).toBe(true);
+      expect(validate({ label: 'a', parent: { label: 3, parent: null } })).toBe(
+        false
+      );
+    });
+
     it('throws on a schema that does not compile', () => {
       // Act & Assess
       expect(() => validatorFor({ type: 'strnig' })).toThrow();
