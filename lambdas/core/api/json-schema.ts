@@ -25,18 +25,30 @@ const OPTIONS: Options = {
   validateFormats: false,
 };
 // One instance per draft: zod 4's toJSONSchema (and so many SDK helpers)
-// declares 2020-12; hand-written schemas mostly are draft-07 style.
-const ajvDraft7 = new Ajv(OPTIONS);
-const ajv2019 = new Ajv2019(OPTIONS);
-const ajv2020 = new Ajv2020(OPTIONS);
+// declares 2020-12; hand-written schemas mostly are draft-07 style. Built on
+// first use: constructing all three costs ~5 ms, not worth a cold start
+// that may never see a json_schema request.
+const instances = new Map<'draft7' | '2019' | '2020', Ajv>();
+const makers = {
+  draft7: () => new Ajv(OPTIONS),
+  '2019': () => new Ajv2019(OPTIONS),
+  '2020': () => new Ajv2020(OPTIONS),
+} as const;
 
 function ajvFor(schema: Record<string, unknown>): Ajv {
   const declared = schema.$schema;
-  if (typeof declared === 'string') {
-    if (declared.includes('2020-12')) return ajv2020;
-    if (declared.includes('2019-09')) return ajv2019;
+  const draft =
+    typeof declared === 'string' && declared.includes('2020-12')
+      ? '2020'
+      : typeof declared === 'string' && declared.includes('2019-09')
+        ? '2019'
+        : 'draft7';
+  let ajv = instances.get(draft);
+  if (!ajv) {
+    ajv = makers[draft]();
+    instances.set(draft, ajv);
   }
-  return ajvDraft7;
+  return ajv;
 }
 
 const validators = new LRUCache<string, ValidateFunction>({
