@@ -21,6 +21,7 @@ import {
   benchKillSwitchPropagation,
 } from './resilience-bench';
 import { benchRoutingDecision } from './routing-bench';
+import { benchSchemaValidation } from './schema-validation-bench';
 import { BENCH_KEY, benchRequestBody, UPSTREAM_KEY } from './workload';
 
 const ROOT = join(__dirname, '..');
@@ -278,6 +279,7 @@ async function main(): Promise<void> {
     const propagation = await benchKillSwitchPropagation(5000);
     const inProcess = await benchInProcess(QUICK ? 5_000 : 20_000);
     const cache = await benchCacheHit(QUICK ? 1_000 : 5_000);
+    const schemaCheck = await benchSchemaValidation(QUICK ? 500 : 2_000);
     const routing = benchRoutingDecision({
       iterations: QUICK ? 20_000 : 100_000,
       candidates: 10,
@@ -323,6 +325,10 @@ async function main(): Promise<void> {
       budget_at_scale: {
         ...budgetSim,
         note: 'virtual time, no DynamoDB: write attempts per second on the tenant budget item, per-request reservations vs leased slices; overspend and leak must be 0',
+      },
+      strict_schema_validation_us: {
+        ...schemaCheck,
+        note: 'added latency of response_format strict checking (JSON.parse + cached ajv validator) per KB of answer',
       },
       failover_before_first_token: failover,
       kill_switch_propagation: {
@@ -425,6 +431,12 @@ async function main(): Promise<void> {
         'cache hit / miss p50, in process (us)',
         `${cache.hit.p50Us}/${cache.miss.p50Us}`,
         `bypass ${cache.bypass.p50Us}; hit p99 ${cache.hit.p99Us}`,
+        '',
+      ],
+      [
+        'strict schema check per KB (us)',
+        schemaCheck.usPerKb.toFixed(1),
+        `64 KB p50 ${schemaCheck.sizes.at(-1)?.p50Us}; compile ${Math.round(schemaCheck.compileUs)}`,
         '',
       ],
       [

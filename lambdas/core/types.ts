@@ -11,7 +11,45 @@ export type ProviderType = 'bedrock' | 'gemini' | 'openai-compatible' | 'echo';
 export type BudgetTier = 'low' | 'standard' | 'premium';
 
 /** Model capabilities a request may need. */
-export type Capability = 'tools' | 'streaming' | 'vision' | 'json_mode';
+export type Capability =
+  | 'tools'
+  | 'streaming'
+  | 'vision'
+  | 'json_mode'
+  | 'structured_output'
+  | 'reasoning';
+
+/**
+ * How a Bedrock model honours `response_format`: Converse's native
+ * `outputConfig.textFormat`, or a forced tool call whose input is the answer
+ * (for models without native structured output).
+ */
+export type StructuredOutputMode = 'native' | 'tool';
+
+/** OpenAI `reasoning_effort` values (as the openai SDK types them). */
+export type ReasoningEffort =
+  | 'none'
+  | 'minimal'
+  | 'low'
+  | 'medium'
+  | 'high'
+  | 'xhigh'
+  | 'max';
+
+/** A JSON Schema response format (`response_format.json_schema`). */
+export interface JsonSchemaFormat {
+  readonly name: string;
+  readonly description?: string;
+  /** The JSON Schema the answer must follow (already compiled once by ajv). */
+  readonly schema: Record<string, unknown>;
+  readonly strict: boolean;
+}
+
+/** The normalised `response_format`. */
+export type ResponseFormat =
+  | { readonly type: 'text' }
+  | { readonly type: 'json_object' }
+  | { readonly type: 'json_schema'; readonly jsonSchema: JsonSchemaFormat };
 
 /** Why a model stopped generating, in OpenAI terms. */
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -53,6 +91,8 @@ export interface ModelConfig {
   readonly status: 'active' | 'canary' | 'shadow' | 'deprecated';
   /** Whether `model: "auto"` may pick it (false: by name only; default true). */
   readonly autoRoute?: boolean;
+  /** Bedrock: how `response_format` is served (default `tool`). */
+  readonly structuredOutput?: StructuredOutputMode;
 }
 
 /** A function tool the model may call. */
@@ -118,7 +158,9 @@ export interface ChatRequest {
   readonly tools?: readonly ToolDefinition[];
   readonly toolChoice?: ToolChoice;
   readonly parallelToolCalls?: boolean;
-  readonly responseFormat?: 'text' | 'json_object';
+  readonly responseFormat?: ResponseFormat;
+  /** OpenAI `reasoning_effort`; mapped to each provider's thinking control. */
+  readonly reasoningEffort?: ReasoningEffort;
   readonly seed?: number;
   readonly stream: boolean;
   readonly includeUsage: boolean;
@@ -142,6 +184,11 @@ export interface Usage {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly totalTokens: number;
+  /**
+   * Of `completionTokens`, those spent reasoning (thinking); reported as
+   * `completion_tokens_details.reasoning_tokens`. Undefined when unknown.
+   */
+  readonly reasoningTokens?: number;
 }
 
 /** A complete (non-streamed) provider answer. */

@@ -54,7 +54,7 @@ export function echoConfig(
         provider: 'echo',
         providerModelId: 'echo',
         aliases: ['local-echo'],
-        capabilities: ['tools', 'streaming'],
+        capabilities: ['tools', 'streaming', 'json_mode'],
       },
       ...(extra.models ?? []),
     ],

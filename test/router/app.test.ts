@@ -291,7 +291,7 @@ describe('Router app (local host, echo provider)', () => {
           object: 'model',
           owned_by: 'echo',
           provider: 'echo',
-          capabilities: ['tools', 'streaming'],
+          capabilities: ['tools', 'streaming', 'json_mode'],
           region: 'local',
         })
       );

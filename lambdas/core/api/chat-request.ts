@@ -4,11 +4,13 @@ import './zod-locale';
 import type {
   ChatMessage,
   ChatRequest,
+  ResponseFormat,
   ToolCall,
   ToolChoice,
   ToolDefinition,
 } from '../types';
 import { badRequest, type GatewayError } from './errors';
+import { validatorFor } from './json-schema';
 
 /**
  * Schema of `POST /v1/chat/completions`, as the official `openai` SDK sends
@@ -86,6 +88,10 @@ const messageSchema = z.discriminatedUnion('role', [
 
 const functionNameRe = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Optional and nullable, as the SDK sends unset fields either way. */
+const opt = <T extends ZodMiniType>(schema: T) =>
+  z.optional(z.nullable(schema));
+
 const toolSchema = z.strictObject({
   type: z.literal('function'),
   function: z.strictObject({
@@ -111,6 +117,43 @@ const toolChoiceSchema = z.union([
   }),
 ]);
 
+/**
+ * `response_format`, as OpenAI defines it. The schema name follows OpenAI's
+ * rule (`^[a-zA-Z0-9_-]{1,64}$`); the schema itself is compiled by ajv after
+ * parsing, so a broken one is a 400 naming it.
+ */
+const responseFormatSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json_object') }),
+  z.strictObject({
+    type: z.literal('json_schema'),
+    json_schema: z.strictObject({
+      name: z
+        .string()
+        .check(
+          z.regex(
+            functionNameRe,
+            'must be 1-64 characters of a-z, A-Z, 0-9, _ or -'
+          )
+        ),
+      description: z.optional(z.string().check(z.maxLength(8192))),
+      schema: z.optional(z.record(z.string(), z.unknown())),
+      strict: opt(z.boolean()),
+    }),
+  }),
+]);
+
+/** Every value the openai SDK types for `reasoning_effort`. */
+const reasoningEffortSchema = z.enum([
+  'none',
+  'minimal',
+  'low',
+  'medium',
+  'high',
+  'xhigh',
+  'max',
+]);
+
 const routingSchema = z.strictObject({
   domain: z.optional(
     z
@@ -131,10 +174,6 @@ const routingSchema = z.strictObject({
       .check(z.minLength(1), z.maxLength(16))
   ),
 });
-
-/** Optional and nullable, as the SDK sends unset fields either way. */
-const opt = <T extends ZodMiniType>(schema: T) =>
-  z.optional(z.nullable(schema));
 
 const chatRequestSchema = z.strictObject({
   model: z.string().check(z.minLength(1), z.maxLength(256)),
@@ -162,9 +201,8 @@ const chatRequestSchema = z.strictObject({
   stream_options: opt(
     z.strictObject({ include_usage: z.optional(z.boolean()) })
   ),
-  response_format: z.optional(
-    z.strictObject({ type: z.enum(['text', 'json_object']) })
-  ),
+  response_format: opt(responseFormatSchema),
+  reasoning_effort: opt(reasoningEffortSchema),
   seed: opt(z.int()),
   n: opt(z.literal(1, 'only n=1 is supported')),
   presence_penalty: opt(z.number().check(z.gte(-2), z.lte(2))),
@@ -355,6 +393,38 @@ function rejectNonTextParts(messages: unknown): void {
   });
 }
 
+/** Permissive schema used when a json_schema format carries none (OpenAI allows it). */
+const ANY_OBJECT_SCHEMA: Record<string, unknown> = { type: 'object' };
+
+/** Normalises `response_format`; compiles a json_schema's schema (400 when it can't be). */
+function toResponseFormat(
+  raw: RawChatRequest['response_format']
+): ResponseFormat | undefined {
+  if (raw == null) return undefined;
+  if (raw.type !== 'json_schema') return { type: raw.type };
+  const js = raw.json_schema;
+  const schema = js.schema ?? ANY_OBJECT_SCHEMA;
+  try {
+    validatorFor(schema);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw badRequest(
+      `response_format.json_schema.schema: not a valid JSON Schema (${why.slice(0, 200)})`,
+      'response_format.json_schema.schema',
+      'invalid_value'
+    );
+  }
+  return {
+    type: 'json_schema',
+    jsonSchema: {
+      name: js.name,
+      ...(js.description !== undefined ? { description: js.description } : {}),
+      schema,
+      strict: js.strict === true,
+    },
+  };
+}
+
 /**
  * Validates a parsed JSON body and normalises it into a ChatRequest.
  * Throws a GatewayError (400) naming the first bad field.
@@ -395,7 +465,8 @@ export function parseChatRequest(body: unknown): ChatRequest {
     tools,
     toolChoice: r.tool_choice,
     parallelToolCalls: r.parallel_tool_calls,
-    responseFormat: r.response_format?.type,
+    responseFormat: toResponseFormat(r.response_format),
+    reasoningEffort: r.reasoning_effort ?? undefined,
     seed: r.seed ?? undefined,
     stream: r.stream === true,
     includeUsage: r.stream === true && r.stream_options?.include_usage === true,

@@ -5,11 +5,21 @@ export function usageJson(usage: Usage): {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  completion_tokens_details?: { reasoning_tokens: number };
 } {
   return {
     prompt_tokens: usage.promptTokens,
     completion_tokens: usage.completionTokens,
     total_tokens: usage.totalTokens,
+    // Reasoning tokens are part of completion_tokens (billed as output), as
+    // in OpenAI's usage; the details appear when the provider reported them.
+    ...(usage.reasoningTokens !== undefined
+      ? {
+          completion_tokens_details: {
+            reasoning_tokens: usage.reasoningTokens,
+          },
+        }
+      : {}),
   };
 }
 

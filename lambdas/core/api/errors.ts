@@ -147,6 +147,14 @@ export function fromProviderError(err: ProviderError): GatewayError {
         `the gateway's credentials for provider ${provider} were rejected`,
         { provider, cause: err }
       );
+    case 'invalid_output':
+      return new GatewayError(
+        502,
+        'upstream_error',
+        'structured_output_invalid',
+        truncate(err.message),
+        { provider, param: 'response_format', cause: err }
+      );
     default:
       return new GatewayError(
         502,

@@ -71,6 +71,7 @@ export function cacheKey(
     top_p: request.topP ?? null,
     stop: request.stop ?? null,
     response_format: request.responseFormat ?? null,
+    reasoning_effort: request.reasoningEffort ?? null,
     seed: request.seed ?? null,
   });
   const digest = createHash('sha256').update(material).digest('hex');

@@ -131,6 +131,10 @@ export const capabilitySchema = z.enum([
   'streaming',
   'vision',
   'json_mode',
+  /** `response_format` json_schema / json_object served natively or by a forced tool call. */
+  'structured_output',
+  /** Honours `reasoning_effort` (extended thinking / thinking budget). */
+  'reasoning',
 ]);
 
 export const budgetTierSchema = z.enum(['low', 'standard', 'premium']);
@@ -164,6 +168,8 @@ export const modelSchema = z.strictObject({
   status: z.optional(z.enum(['active', 'canary', 'shadow', 'deprecated'])),
   /** false: only reachable by id/alias, never chosen for `model: "auto"`. */
   autoRoute: z.optional(z.boolean()),
+  /** Bedrock only: `native` (outputConfig.textFormat) or `tool` (forced tool call; default). */
+  structuredOutput: z.optional(z.enum(['native', 'tool'])),
 });
 
 /** Spending caps of one scope (tenant, team or user), USD per period. */

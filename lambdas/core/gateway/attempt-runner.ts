@@ -16,6 +16,7 @@ import type { ModelConfig, StreamEvent } from '../types';
 import type { AnswerHeaders, ChatCall, Served } from './chat-call';
 import { JSON_HEADERS } from './sink';
 import type { StreamResponder } from './stream-responder';
+import { checkStructuredResult, StreamSchemaCheck } from './structured-output';
 
 /** Dependencies of an AttemptRunner. */
 export interface AttemptRunnerDeps {
@@ -60,6 +61,9 @@ export class AttemptRunner {
     const result = this.deps.outputGuard
       ? await this.deps.outputGuard.complete(raw, call.request, model)
       : raw;
+    // Strict json_schema: a non-conforming answer fails this attempt before
+    // any byte is sent, so the loop fails over as on a provider error.
+    checkStructuredResult(call.request, result, model);
     const latencyMs = this.deps.now() - id.attemptStart;
     const cost = costUsd(result.usage, model.pricing);
     const body = JSON.stringify(
@@ -95,6 +99,7 @@ export class AttemptRunner {
     out.beginAttempt(model, attempt);
     let ttftMs: number | undefined;
     let cut = false;
+    const schema = new StreamSchemaCheck(call.request);
     try {
       const raw = this.adapterFor(model).chatStream(call.request, model, {
         signal: scope.signal,
@@ -119,8 +124,12 @@ export class AttemptRunner {
             scope.firstToken(this.deps.streamIdleTimeoutMs);
           } else scope.touch();
         }
+        schema.observe(ev);
         await out.event(ev);
       }
+      // Strict json_schema: checked once the stream is whole; a failure
+      // ends the stream with an explicit error event, never a clean close.
+      schema.verify(model);
     } catch (err) {
       if (out.contentSent && !(scope.reason() === 'client')) {
         throw new AfterFirstTokenError(

@@ -87,6 +87,8 @@ export function routeDecisionJson(
       budget_tier: ctx.budgetTier,
       tools: ctx.needsTools,
       stream: ctx.needsStreaming,
+      response_format: ctx.responseFormat ?? null,
+      reasoning: ctx.needsReasoning === true,
       region: ctx.region,
       providers: ctx.providers ?? null,
       max_latency_ms: ctx.maxLatencyMs,

@@ -63,6 +63,23 @@ export function resolveModelRequest(
   return { kind: 'named', name, modelIds: ids };
 }
 
+/** Capabilities the request's structured-output and reasoning fields need. */
+function routingNeeds(
+  request: ChatRequest
+): Pick<RoutingContext, 'responseFormat' | 'needsReasoning'> {
+  const format = request.responseFormat?.type;
+  const effort = request.reasoningEffort;
+  return {
+    ...(format === 'json_schema' || format === 'json_object'
+      ? { responseFormat: format }
+      : {}),
+    // `none` asks for no reasoning: every model can honour that.
+    ...(effort !== undefined && effort !== 'none'
+      ? { needsReasoning: true }
+      : {}),
+  };
+}
+
 /** Builds the routing context of a request for a tenant. */
 export function routingContext(
   request: ChatRequest,
@@ -78,6 +95,7 @@ export function routingContext(
     budgetTier: tier,
     needsTools: (request.tools?.length ?? 0) > 0,
     needsStreaming: request.stream,
+    ...routingNeeds(request),
     // The tenant's residency is a floor the request can't lower.
     region: tenant.region === 'eu' ? 'eu' : (request.routing.region ?? 'any'),
     providers: request.routing.providers,

@@ -160,13 +160,22 @@ export class StreamResponder {
 
   /** Ends a stream that broke after content was sent: explicit error, no [DONE]. */
   public async interrupt(err: ProviderError): Promise<void> {
-    const gw = new GatewayError(
-      502,
-      'upstream_error',
-      'stream_interrupted',
-      `provider ${err.provider} failed mid-stream (${err.kind}); the response is incomplete`,
-      { provider: err.provider }
-    );
+    const gw =
+      err.kind === 'invalid_output'
+        ? new GatewayError(
+            502,
+            'upstream_error',
+            'structured_output_invalid',
+            `${err.message}; discard the streamed content`,
+            { provider: err.provider, param: 'response_format' }
+          )
+        : new GatewayError(
+            502,
+            'upstream_error',
+            'stream_interrupted',
+            `provider ${err.provider} failed mid-stream (${err.kind}); the response is incomplete`,
+            { provider: err.provider }
+          );
     await this.fail(gw);
   }
 

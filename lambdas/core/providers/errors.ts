@@ -14,6 +14,7 @@ export type ProviderErrorKind =
   | 'context_length'
   | 'content_filtered'
   | 'not_found'
+  | 'invalid_output'
   | 'unknown';
 
 /** Options every provider error accepts. */
@@ -96,6 +97,18 @@ export class ProviderContentFilteredError extends ProviderError {
 export class ProviderNotFoundError extends ProviderError {
   public override readonly name = 'ProviderNotFoundError';
   public override readonly kind = 'not_found';
+  public override readonly retryable = true;
+}
+
+/**
+ * The answer does not conform to the request's strict `response_format`
+ * schema. Retryable on another candidate (sampling differs, other models may
+ * conform); it does not count against the circuit: the provider is healthy,
+ * the model just answered badly, which the bandit learns instead.
+ */
+export class ProviderInvalidOutputError extends ProviderError {
+  public override readonly name = 'ProviderInvalidOutputError';
+  public override readonly kind = 'invalid_output';
   public override readonly retryable = true;
 }
 

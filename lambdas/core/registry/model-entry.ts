@@ -71,5 +71,6 @@ export function resolveModelEntry(
       : { expectedLatencyMs: m.expectedLatencyMs }),
     status: m.status ?? 'active',
     autoRoute: m.autoRoute ?? true,
+    ...(m.structuredOutput ? { structuredOutput: m.structuredOutput } : {}),
   };
 }

@@ -209,6 +209,9 @@ export function registryEntryOf(def: ModelDefinition): RegistryModelEntry {
       : { expectedLatencyMs: config.expectedLatencyMs }),
     status: config.status,
     ...(config.autoRoute === undefined ? {} : { autoRoute: config.autoRoute }),
+    ...(config.structuredOutput === undefined
+      ? {}
+      : { structuredOutput: config.structuredOutput }),
     ...(def.guardrailProfile === undefined
       ? {}
       : { guardrailProfile: def.guardrailProfile }),

@@ -98,7 +98,8 @@ export function circuitKey(provider: string, model: string): string {
  * notice the fix), not_found (the model is gone or misconfigured), unknown,
  * and any non-provider error an adapter let through.
  * Not counted: bad_request, context_length, content_filtered (the request's
- * fault), and bare abort errors: the client left, or a soft/hard deadline
+ * fault), invalid_output (a healthy provider whose model broke the
+ * schema), and bare abort errors: the client left, or a soft/hard deadline
  * abandoned the call. A tenant's tight `max_latency_ms` must not open a
  * circuit everyone shares; hung providers are caught by the per-attempt
  * timeout, which callers report as a ProviderTimeoutError.
@@ -109,7 +110,9 @@ export function countsAgainstCircuit(err: unknown): boolean {
     return (
       err.kind !== 'bad_request' &&
       err.kind !== 'context_length' &&
-      err.kind !== 'content_filtered'
+      err.kind !== 'content_filtered' &&
+      // A schema-violating answer: the provider answered, the model erred.
+      err.kind !== 'invalid_output'
     );
   }
   return !isAbortError(err);

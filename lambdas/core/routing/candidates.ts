@@ -48,6 +48,26 @@ function capabilityList(model: ModelConfig): string {
   return model.capabilities.length > 0 ? model.capabilities.join(', ') : 'none';
 }
 
+/**
+ * json_schema needs `structured_output`; json_object is also served by a
+ * model with the older `json_mode` capability.
+ */
+function structuredExclusion(
+  model: ModelConfig,
+  ctx: RoutingContext
+): Exclusion | undefined {
+  const format = ctx.responseFormat;
+  if (!format) return undefined;
+  const caps = model.capabilities;
+  if (caps.includes('structured_output')) return undefined;
+  if (format === 'json_object' && caps.includes('json_mode')) return undefined;
+  return {
+    modelId: model.id,
+    code: 'capability_structured_output',
+    reason: `response_format ${format} needs the structured_output capability${format === 'json_object' ? ' or json_mode' : ''} (has: ${capabilityList(model)})`,
+  };
+}
+
 function firstExclusion(
   model: ModelConfig,
   ctx: RoutingContext,
@@ -118,6 +138,15 @@ function firstExclusion(
       modelId,
       code: 'capability_streaming',
       reason: `no streaming capability (has: ${capabilityList(model)})`,
+    };
+  }
+  const structured = structuredExclusion(model, ctx);
+  if (structured) return structured;
+  if (ctx.needsReasoning && !model.capabilities.includes('reasoning')) {
+    return {
+      modelId,
+      code: 'capability_reasoning',
+      reason: `reasoning_effort needs the reasoning capability (has: ${capabilityList(model)})`,
     };
   }
   const needed =

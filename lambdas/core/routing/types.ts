@@ -22,6 +22,10 @@ export interface RoutingContext {
   readonly budgetTier: BudgetTier;
   readonly needsTools: boolean;
   readonly needsStreaming: boolean;
+  /** `response_format` json_schema or json_object (see candidates.ts). */
+  readonly responseFormat?: 'json_schema' | 'json_object';
+  /** `reasoning_effort` other than `none` was asked for. */
+  readonly needsReasoning?: boolean;
   readonly region: 'eu' | 'any';
   /** Provider instance ids the client restricted routing to. */
   readonly providers?: readonly string[];
@@ -49,6 +53,8 @@ export type ExclusionCode =
   | 'region'
   | 'capability_tools'
   | 'capability_streaming'
+  | 'capability_structured_output'
+  | 'capability_reasoning'
   | 'context_window'
   | 'kill_switch'
   | 'circuit_open'

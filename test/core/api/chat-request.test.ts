@@ -301,8 +301,8 @@ describe('Function: parseChatRequest', () => {
       [
         'response_format json_schema',
         { ...base, response_format: { type: 'json_schema' } },
-        'response_format.type',
-        'invalid_value',
+        'response_format.json_schema',
+        'invalid_type',
       ],
     ])('rejects %s with a 400 naming the field', (_name, body, param, code) => {
       // Act

@@ -132,10 +132,22 @@ interface WireMessage {
 interface WireRequest {
   messages?: WireMessage[];
   system?: { text?: string }[];
-  inferenceConfig?: { maxTokens?: number };
+  inferenceConfig?: { maxTokens?: number; temperature?: number };
   toolConfig?: {
     tools?: { toolSpec?: { name?: string } }[];
     toolChoice?: { auto?: object; any?: object; tool?: { name?: string } };
+  };
+  outputConfig?: {
+    textFormat?: {
+      type?: string;
+      structure?: {
+        jsonSchema?: { schema?: unknown; name?: string; description?: string };
+      };
+    };
+  };
+  additionalModelRequestFields?: {
+    thinking?: { type?: string; budget_tokens?: unknown };
+    reasoningConfig?: { type?: string; maxReasoningEffort?: string };
   };
 }
 
@@ -238,6 +250,12 @@ export async function startFakeBedrock(): Promise<FakeBedrockServer> {
 
     if (!view.stream) {
       const content: object[] = [];
+      if (reply.reasoning)
+        content.push({
+          reasoningContent: {
+            reasoningText: { text: reply.reasoning, signature: 'c2lnbmF0dXJl' },
+          },
+        });
       if (reply.text || calls.length === 0)
         content.push({ text: reply.text ?? '' });
       for (const c of calls)
@@ -317,6 +335,24 @@ export async function startFakeBedrock(): Promise<FakeBedrockServer> {
 
     if (!event('messageStart', { role: 'assistant' })) return;
     let blockIndex = 0;
+    if (reply.reasoning) {
+      for (const piece of chunkText(reply.reasoning, b.chunkSize)) {
+        const ok = await content('contentBlockDelta', {
+          contentBlockIndex: blockIndex,
+          delta: { reasoningContent: { text: piece } },
+        });
+        if (!ok) return;
+      }
+      if (
+        !event('contentBlockDelta', {
+          contentBlockIndex: blockIndex,
+          delta: { reasoningContent: { signature: 'c2lnbmF0dXJl' } },
+        })
+      )
+        return;
+      if (!event('contentBlockStop', { contentBlockIndex: blockIndex })) return;
+      blockIndex += 1;
+    }
     if (reply.text || calls.length === 0) {
       for (const piece of chunkText(reply.text ?? '', b.chunkSize)) {
         const ok = await content('contentBlockDelta', {
@@ -446,6 +482,11 @@ function validate(req: WireRequest): string | undefined {
   )
     return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
 
+  const structured = validateOutputConfig(req);
+  if (structured) return structured;
+  const thinking = validateThinking(req);
+  if (thinking) return thinking;
+
   const toolNames = (req.toolConfig?.tools ?? []).map((t) => t.toolSpec?.name);
   if (req.toolConfig) {
     if (toolNames.length === 0)
@@ -503,6 +544,45 @@ function validate(req: WireRequest): string | undefined {
     return 'The first message cannot contain toolResult blocks without a preceding toolUse.';
   if (usesTools && !req.toolConfig)
     return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
+  return undefined;
+}
+
+/** `outputConfig.textFormat`: json_schema with the schema as a JSON string. */
+function validateOutputConfig(req: WireRequest): string | undefined {
+  const format = req.outputConfig?.textFormat;
+  if (!req.outputConfig) return undefined;
+  if (!format) return 'outputConfig.textFormat must be set';
+  if (format.type !== 'json_schema')
+    return `1 validation error detected: Value '${String(format.type)}' at 'outputConfig.textFormat.type' failed to satisfy constraint: Member must satisfy enum value set: [json_schema]`;
+  const schema = format.structure?.jsonSchema?.schema;
+  if (typeof schema !== 'string')
+    return 'outputConfig.textFormat.structure.jsonSchema.schema must be a string';
+  try {
+    const parsed: unknown = JSON.parse(schema);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return 'The provided JSON schema is invalid: the schema must be a JSON object.';
+  } catch {
+    return 'The provided JSON schema is invalid: it is not valid JSON.';
+  }
+  return undefined;
+}
+
+/** Claude's extended-thinking rules, with Anthropic's wording. */
+function validateThinking(req: WireRequest): string | undefined {
+  const thinking = req.additionalModelRequestFields?.thinking;
+  if (thinking?.type !== 'enabled') return undefined;
+  const budget = thinking.budget_tokens;
+  if (typeof budget !== 'number' || budget < 1024)
+    return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+  const max = req.inferenceConfig?.maxTokens;
+  if (max === undefined || max <= budget)
+    return '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size';
+  const choice = req.toolConfig?.toolChoice;
+  if (choice?.any || choice?.tool)
+    return 'Thinking may not be enabled when tool_choice forces tool use.';
+  const temperature = req.inferenceConfig?.temperature;
+  if (temperature !== undefined && temperature !== 1)
+    return '`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility';
   return undefined;
 }
 
@@ -570,7 +650,34 @@ function toView(
     ...(req.inferenceConfig?.maxTokens !== undefined
       ? { maxTokens: req.inferenceConfig.maxTokens }
       : {}),
+    ...responseFormatView(req),
+    ...reasoningView(req),
   };
+}
+
+function responseFormatView(req: WireRequest): Partial<FakeChatView> {
+  const js = req.outputConfig?.textFormat?.structure?.jsonSchema;
+  if (!js || typeof js.schema !== 'string') return {};
+  return {
+    responseFormat: {
+      type: 'json_schema',
+      ...(js.name !== undefined ? { name: js.name } : {}),
+      schema: JSON.parse(js.schema) as unknown,
+    },
+  };
+}
+
+function reasoningView(req: WireRequest): Partial<FakeChatView> {
+  const fields = req.additionalModelRequestFields;
+  if (fields?.thinking?.type === 'enabled')
+    return {
+      reasoning: { budgetTokens: fields.thinking.budget_tokens as number },
+    };
+  if (fields?.reasoningConfig?.type === 'enabled')
+    return {
+      reasoning: { effort: fields.reasoningConfig.maxReasoningEffort },
+    };
+  return {};
 }
 
 function replyUsage(
@@ -585,6 +692,7 @@ function replyUsage(
     ),
   ].join('');
   const output =
+    (reply.reasoning ?? '') +
     (reply.text ?? '') +
     (reply.toolCalls ?? []).map((c) => JSON.stringify(c.arguments)).join('');
   return { input: fakeTokenCount(prompt), output: fakeTokenCount(output) };

@@ -17,6 +17,18 @@ export interface FakeChatView {
   /** auto | none | required | <tool name>, when the protocol says. */
   readonly toolChoice?: string;
   readonly maxTokens?: number;
+  /** The structured output the request asked for, in the protocol's terms. */
+  readonly responseFormat?: {
+    readonly type: 'json_schema' | 'json_object';
+    readonly name?: string;
+    readonly schema?: unknown;
+  };
+  /** The reasoning control the request carried (effort, budget or level). */
+  readonly reasoning?: {
+    readonly effort?: string;
+    readonly budgetTokens?: number;
+    readonly level?: string;
+  };
 }
 
 /** One message as the fake understood it. */
@@ -42,6 +54,8 @@ export interface FakeReply {
   /** Defaults: tool calls -> tool_calls, otherwise stop. */
   readonly finishReason?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
   readonly usage?: { readonly input: number; readonly output: number };
+  /** Thinking text the model "produced" (sent the provider's way, never as content). */
+  readonly reasoning?: string;
 }
 
 /** Decides the reply for a request. */
@@ -127,6 +141,32 @@ export const defaultResponder: FakeResponder = (view) => {
   }
   return { text: `echo: ${last?.text ?? ''}` };
 };
+
+/**
+ * A responder answering `value` as JSON the way the request asks for it: as
+ * text under a response format, as the forced tool's input when a tool is
+ * forced by name (Bedrock's forced-tool structured path), else as text.
+ */
+export function jsonResponder(
+  value: unknown,
+  extra: Partial<FakeReply> = {}
+): FakeResponder {
+  return (view) => {
+    const forced =
+      view.toolChoice &&
+      !['auto', 'required', 'any', 'none'].includes(view.toolChoice)
+        ? view.toolChoice
+        : undefined;
+    if (!view.responseFormat && forced)
+      return {
+        ...extra,
+        toolCalls: [
+          { name: forced, arguments: value as Record<string, unknown> },
+        ],
+      };
+    return { ...extra, text: JSON.stringify(value) };
+  };
+}
 
 /** The default behaviour every fake starts with. */
 export function defaultBehavior(): FakeBehavior {

@@ -414,7 +414,61 @@ function validateRequest(body: unknown, model: string): void {
       if (!GENERATION_FIELDS.has(key))
         throw unknownField(key, 'generation_config');
     }
+    validateStructuredConfig(generation);
   }
+}
+
+/** The API's rules on JSON output and thinking settings. */
+function validateStructuredConfig(generation: Json): void {
+  const hasJsonSchema = generation.responseJsonSchema !== undefined;
+  if (hasJsonSchema && generation.responseSchema !== undefined)
+    throw new InvalidArgument(
+      'response_schema and response_json_schema cannot both be set'
+    );
+  if (
+    (hasJsonSchema || generation.responseSchema !== undefined) &&
+    generation.responseMimeType !== 'application/json'
+  )
+    throw new InvalidArgument(
+      'response_mime_type must be application/json when a response schema is set'
+    );
+  if (hasJsonSchema && !isObject(generation.responseJsonSchema))
+    throw new InvalidArgument(
+      "Invalid value at 'generation_config.response_json_schema'"
+    );
+  const thinking = generation.thinkingConfig;
+  if (thinking === undefined) return;
+  if (!isObject(thinking))
+    throw new InvalidArgument(
+      "Invalid value at 'generation_config.thinking_config'"
+    );
+  for (const key of Object.keys(thinking)) {
+    if (!['thinkingBudget', 'thinkingLevel', 'includeThoughts'].includes(key))
+      throw unknownField(key, 'generation_config.thinking_config');
+  }
+  if (
+    thinking.thinkingBudget !== undefined &&
+    thinking.thinkingLevel !== undefined
+  )
+    throw new InvalidArgument(
+      'thinking_budget and thinking_level cannot both be set'
+    );
+  const budget = thinking.thinkingBudget;
+  if (
+    budget !== undefined &&
+    (typeof budget !== 'number' || budget < -1 || budget > 32768)
+  )
+    throw new InvalidArgument(
+      `The thinking budget ${String(budget)} is invalid. Please choose a value between -1 and 32768.`
+    );
+  const level = thinking.thinkingLevel;
+  if (
+    level !== undefined &&
+    !['minimal', 'low', 'medium', 'high'].includes(String(level))
+  )
+    throw new InvalidArgument(
+      `Invalid value at 'generation_config.thinking_config.thinking_level', ${JSON.stringify(level)}`
+    );
 }
 
 function textOf(parts: unknown): string {
@@ -507,7 +561,35 @@ function toView(body: Json, model: string, stream: boolean): FakeChatView {
     ...(typeof generation?.maxOutputTokens === 'number'
       ? { maxTokens: generation.maxOutputTokens }
       : {}),
+    ...generationView(generation),
   };
+}
+
+/** Structured output and thinking, as the generation config asks. */
+function generationView(generation: Json | undefined): Partial<FakeChatView> {
+  const out: {
+    responseFormat?: FakeChatView['responseFormat'];
+    reasoning?: FakeChatView['reasoning'];
+  } = {};
+  if (generation?.responseMimeType === 'application/json') {
+    const schema = generation.responseJsonSchema ?? generation.responseSchema;
+    out.responseFormat =
+      schema === undefined
+        ? { type: 'json_object' }
+        : { type: 'json_schema', schema };
+  }
+  const thinking = generation?.thinkingConfig;
+  if (isObject(thinking)) {
+    out.reasoning = {
+      ...(typeof thinking.thinkingBudget === 'number'
+        ? { budgetTokens: thinking.thinkingBudget }
+        : {}),
+      ...(typeof thinking.thinkingLevel === 'string'
+        ? { level: thinking.thinkingLevel }
+        : {}),
+    };
+  }
+  return out;
 }
 
 function googleError(
@@ -626,6 +708,9 @@ function answer(
     fakeTokenCount(
       text + calls.map((c) => c.name + JSON.stringify(c.arguments)).join('')
     );
+  // Thoughts are billed but not returned (the adapter never sets
+  // includeThoughts): only their count shows, as thoughtsTokenCount.
+  const thoughts = reply.reasoning ? fakeTokenCount(reply.reasoning) : 0;
   return {
     textPieces: text.length > 0 ? chunkText(text, chunkSize) : [],
     callParts,
@@ -633,7 +718,8 @@ function answer(
     usage: {
       promptTokenCount: prompt,
       candidatesTokenCount: output,
-      totalTokenCount: prompt + output,
+      ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
+      totalTokenCount: prompt + output + thoughts,
       promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }],
     },
     promptTokens: prompt,

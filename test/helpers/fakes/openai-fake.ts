@@ -87,6 +87,11 @@ interface WireRequestIn {
   tool_choice?: string | { function?: { name?: string } };
   max_tokens?: number;
   max_completion_tokens?: number;
+  response_format?: {
+    type?: string;
+    json_schema?: { name?: string; schema?: unknown; strict?: boolean };
+  };
+  reasoning_effort?: string;
 }
 
 interface ErrorBody {
@@ -171,7 +176,44 @@ function toView(body: WireRequestIn): FakeChatView {
         ? choice
         : (choice?.function?.name ?? undefined),
     maxTokens: body.max_tokens ?? body.max_completion_tokens,
+    ...(body.response_format?.type === 'json_object'
+      ? { responseFormat: { type: 'json_object' as const } }
+      : {}),
+    ...(body.response_format?.type === 'json_schema'
+      ? {
+          responseFormat: {
+            type: 'json_schema' as const,
+            name: body.response_format.json_schema?.name,
+            schema: body.response_format.json_schema?.schema,
+          },
+        }
+      : {}),
+    ...(body.reasoning_effort !== undefined
+      ? { reasoning: { effort: body.reasoning_effort } }
+      : {}),
   };
+}
+
+/** OpenAI's checks on response_format (its wording), or undefined. */
+function responseFormatProblem(body: WireRequestIn): ErrorBody | undefined {
+  const rf = body.response_format;
+  if (rf === undefined) return undefined;
+  if (!['text', 'json_object', 'json_schema'].includes(String(rf.type)))
+    return {
+      message: `Invalid value: '${String(rf.type)}'. Supported values are: 'json_object', 'json_schema', and 'text'.`,
+      type: 'invalid_request_error',
+      param: 'response_format.type',
+      code: 'invalid_value',
+    };
+  if (rf.type === 'json_schema' && typeof rf.json_schema?.name !== 'string')
+    return {
+      message:
+        "Missing required parameter: 'response_format.json_schema.name'.",
+      type: 'invalid_request_error',
+      param: 'response_format.json_schema.name',
+      code: 'missing_required_parameter',
+    };
+  return undefined;
 }
 
 function promptText(view: FakeChatView): string {
@@ -355,12 +397,22 @@ export async function startFakeOpenAI(
     let completionText = reply.text ?? '';
     for (const c of toolCalls) completionText += c.function.arguments;
     const promptTokens = reply.usage?.input ?? fakeTokenCount(promptText(view));
+    const reasoningTokens = reply.reasoning
+      ? fakeTokenCount(reply.reasoning)
+      : undefined;
     const completionTokens =
-      reply.usage?.output ?? fakeTokenCount(completionText);
+      (reply.usage?.output ?? fakeTokenCount(completionText)) +
+      (reasoningTokens ?? 0);
     const usage = {
       prompt_tokens: promptTokens,
       completion_tokens: completionTokens,
       total_tokens: promptTokens + completionTokens,
+      // Reasoning models report their thinking here (never its text).
+      ...(reasoningTokens !== undefined
+        ? {
+            completion_tokens_details: { reasoning_tokens: reasoningTokens },
+          }
+        : {}),
     };
     const requestId = `req_fake${n}`;
 
@@ -582,6 +634,11 @@ export async function startFakeOpenAI(
       if (closed || res.destroyed) return;
     }
     const request = body as WireRequestIn;
+    const formatProblem = responseFormatProblem(request);
+    if (formatProblem) {
+      sendError(res, 400, formatProblem);
+      return;
+    }
     if (shouldFail(current)) {
       const status = current.errorStatus!;
       const headers: Record<string, string> = { ...JSON_HEADERS };

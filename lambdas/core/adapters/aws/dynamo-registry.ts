@@ -128,6 +128,8 @@ function modelItem(v: ModelVersion): Item {
   };
   // Absent optional fields stay absent: DynamoDB has no `undefined`.
   if (c.autoRoute !== undefined) item.autoRoute = c.autoRoute;
+  if (c.structuredOutput !== undefined)
+    item.structuredOutput = c.structuredOutput;
   if (v.guardrailProfile !== undefined)
     item.guardrailProfile = v.guardrailProfile;
   if (v.tokenLimit !== undefined) item.tokenLimit = v.tokenLimit;
@@ -160,6 +162,12 @@ function modelFromItem(item: Item, where: string): ModelVersion {
     ...(item.autoRoute === undefined
       ? {}
       : { autoRoute: item.autoRoute as boolean }),
+    ...(item.structuredOutput === undefined
+      ? {}
+      : {
+          structuredOutput:
+            item.structuredOutput as ModelConfig['structuredOutput'],
+        }),
   };
   const input = {
     modelId: item.modelId as string,

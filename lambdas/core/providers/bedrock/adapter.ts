@@ -19,6 +19,11 @@ import { toProviderError } from './errors';
 import { toConverseInput } from './request';
 import { fromConverseOutput, toUsage } from './response';
 import { ConverseStreamMapper } from './stream';
+import {
+  structuredPlan,
+  ToolAnswerStream,
+  toolAnswerToContent,
+} from './structured';
 
 /** Options of a Bedrock provider instance. */
 export interface BedrockAdapterOptions {
@@ -112,7 +117,10 @@ export function createBedrockAdapter(
       } catch (err) {
         throw failure(id, err, callOptions.signal);
       }
-      const result = fromConverseOutput(output);
+      const plan = structuredPlan(request, model);
+      const raw = fromConverseOutput(output);
+      const result =
+        plan.kind === 'tool' ? toolAnswerToContent(raw, plan.tool.name) : raw;
       if (toUsage(output.usage)) return result;
       const generated =
         (result.content ?? '') +
@@ -153,9 +161,15 @@ async function* streamChat(
     }
 
     const mapper = new ConverseStreamMapper(id);
+    const plan = structuredPlan(request, model);
+    const answer =
+      plan.kind === 'tool' ? new ToolAnswerStream(plan.tool.name) : undefined;
     try {
       for await (const event of stream) {
-        for (const out of mapper.map(event)) yield out;
+        for (const out of mapper.map(event)) {
+          if (!answer) yield out;
+          else for (const ev of answer.map(out)) yield ev;
+        }
       }
     } catch (err) {
       throw failure(id, err, callOptions.signal);

@@ -18,6 +18,12 @@ import type {
   ToolCall,
   ToolDefinition,
 } from '../../types';
+import {
+  applyStructuredPlan,
+  forcesTool,
+  structuredPlan,
+  thinkingFields,
+} from './structured';
 
 /**
  * Text of the turn inserted where Bedrock needs a turn the client did not
@@ -53,17 +59,28 @@ export function toConverseInput(
   req = withSystemPrelude(req, model);
   const system = toSystem(req.messages);
   const messages = toMessages(req.messages, model.providerModelId);
-  const inferenceConfig = toInferenceConfig(req, model);
+  const plan = structuredPlan(req, model);
+  const thinking = thinkingFields(req, model, forcesTool(plan));
+  const inferenceConfig = toInferenceConfig(req, model, thinking);
   const toolConfig = toToolConfig(req, messages);
   const requestMetadata = toRequestMetadata(options.requestId);
-  return {
-    modelId: model.providerModelId,
-    messages,
-    ...(system.length > 0 ? { system } : {}),
-    ...(inferenceConfig ? { inferenceConfig } : {}),
-    ...(toolConfig ? { toolConfig } : {}),
-    ...(requestMetadata ? { requestMetadata } : {}),
-  };
+  return applyStructuredPlan(
+    {
+      modelId: model.providerModelId,
+      messages,
+      ...(system.length > 0 ? { system } : {}),
+      ...(inferenceConfig ? { inferenceConfig } : {}),
+      ...(toolConfig ? { toolConfig } : {}),
+      ...(thinking
+        ? {
+            additionalModelRequestFields: thinking.fields as BedrockDocument,
+          }
+        : {}),
+      ...(requestMetadata ? { requestMetadata } : {}),
+    },
+    plan,
+    req
+  );
 }
 
 function toSystem(messages: readonly ChatMessage[]): SystemContentBlock[] {
@@ -194,14 +211,19 @@ function supportsToolResultStatus(modelId: string): boolean {
 
 function toInferenceConfig(
   req: ChatRequest,
-  model: ModelConfig
+  model: ModelConfig,
+  thinking?: { readonly maxTokens?: number; readonly dropSampling: boolean }
 ): InferenceConfiguration | undefined {
   const config: InferenceConfiguration = {};
   // Asking for more than the model can produce is a ValidationException.
   if (req.maxTokens !== undefined)
     config.maxTokens = Math.min(req.maxTokens, model.maxOutputTokens);
-  if (req.temperature !== undefined) config.temperature = req.temperature;
-  if (req.topP !== undefined) config.topP = req.topP;
+  // Thinking needs max_tokens above its budget, stated explicitly.
+  if (thinking?.maxTokens !== undefined) config.maxTokens = thinking.maxTokens;
+  // Claude rejects temperature/top_p changes while thinking.
+  if (req.temperature !== undefined && !thinking?.dropSampling)
+    config.temperature = req.temperature;
+  if (req.topP !== undefined && !thinking?.dropSampling) config.topP = req.topP;
   if (req.stop && req.stop.length > 0) config.stopSequences = [...req.stop];
   return Object.keys(config).length > 0 ? config : undefined;
 }

@@ -4,6 +4,7 @@ import type {
   TokenUsage,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { ChatResult, FinishReason, ToolCall, Usage } from '../../types';
+import { estimateReasoningTokens } from '../reasoning';
 
 /**
  * Maps a Bedrock stop reason to the OpenAI finish reason. `hasToolCalls`
@@ -51,6 +52,22 @@ export function toUsage(usage: TokenUsage | undefined): Usage | undefined {
 }
 
 /**
+ * Adds the reasoning share of the output tokens. Bedrock counts thinking in
+ * `outputTokens` without a breakdown, so it is estimated from the thinking
+ * text's length (redacted thinking is not counted).
+ */
+export function withReasoning(usage: Usage, reasoningChars: number): Usage {
+  if (reasoningChars <= 0) return usage;
+  return {
+    ...usage,
+    reasoningTokens: estimateReasoningTokens(
+      reasoningChars,
+      usage.completionTokens
+    ),
+  };
+}
+
+/**
  * Maps a Converse output to a gateway result. `fallbackUsage` is used when
  * Bedrock reports no usage (the adapter passes an estimate).
  */
@@ -64,6 +81,7 @@ export function fromConverseOutput(
 ): ChatResult {
   const texts: string[] = [];
   const toolCalls: ToolCall[] = [];
+  let reasoningChars = 0;
   for (const block of output.output?.message?.content ?? []) {
     if (typeof block.text === 'string') texts.push(block.text);
     else if (block.toolUse) {
@@ -75,14 +93,20 @@ export function fromConverseOutput(
           arguments: JSON.stringify(block.toolUse.input ?? {}),
         },
       });
+    } else if (block.reasoningContent) {
+      // Thinking is not part of the answer (OpenAI never returns reasoning
+      // text in chat completions); only its size is kept, for usage.
+      reasoningChars += block.reasoningContent.reasoningText?.text?.length ?? 0;
     }
-    // reasoningContent and other block kinds are not part of the answer.
   }
   const text = texts.join('');
   return {
     content: text.length > 0 || toolCalls.length === 0 ? text : null,
     toolCalls,
     finishReason: toFinishReason(output.stopReason, toolCalls.length > 0),
-    usage: toUsage(output.usage) ?? fallbackUsage,
+    usage: withReasoning(
+      toUsage(output.usage) ?? fallbackUsage,
+      reasoningChars
+    ),
   };
 }

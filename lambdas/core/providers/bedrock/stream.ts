@@ -1,7 +1,7 @@
 import type { ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import type { StreamEvent, Usage } from '../../types';
 import { streamExceptionToProviderError } from './errors';
-import { toFinishReason, toUsage } from './response';
+import { toFinishReason, toUsage, withReasoning } from './response';
 
 /** Exception members a ConverseStream event may carry instead of data. */
 const EXCEPTION_MEMBERS = [
@@ -34,6 +34,8 @@ export class ConverseStreamMapper {
   public usage: Usage | undefined;
   /** Generated text and tool arguments, for a usage estimate when needed. */
   public readonly output: string[] = [];
+  /** Characters of thinking text seen (never forwarded), for reasoning tokens. */
+  public reasoningChars = 0;
 
   private readonly toolCalls = new Map<number, OpenToolCall>();
   private toolCallCount = 0;
@@ -84,6 +86,7 @@ export class ConverseStreamMapper {
         ];
       }
       // reasoningContent, citations...: not part of the OpenAI answer.
+      this.reasoningChars += delta?.reasoningContent?.text?.length ?? 0;
       return [];
     }
 
@@ -114,8 +117,9 @@ export class ConverseStreamMapper {
     }
 
     if (event.metadata) {
-      const usage = toUsage(event.metadata.usage);
-      if (!usage) return [];
+      const reported = toUsage(event.metadata.usage);
+      if (!reported) return [];
+      const usage = withReasoning(reported, this.reasoningChars);
       this.usage = usage;
       return [{ type: 'usage', usage }];
     }

@@ -72,6 +72,9 @@ export function echoReply(request: ChatRequest): EchoReply {
       },
     };
   }
+  // json_object: the echo is wrapped so the answer is a JSON object.
+  if (request.responseFormat?.type === 'json_object')
+    return { text: JSON.stringify({ echo: lastUserText(messages) }) };
   return { text: `echo: ${lastUserText(messages)}` };
 }
 

@@ -1,4 +1,5 @@
 import type { ChatRequest, ModelConfig, ToolChoice } from '../../types';
+import { budgetFor, effortFor } from '../reasoning';
 import { toGeminiParameters } from './schema';
 import type {
   GeminiContent,
@@ -167,6 +168,35 @@ function toDeclarations(request: ChatRequest): GeminiFunctionDeclaration[] {
 }
 
 /**
+ * `reasoning_effort` -> `thinkingConfig`. Gemini 3 takes a level (Pro knows
+ * `low` and `high` only); Gemini 2.5 a token budget. `none` turns thinking
+ * off where Gemini allows it (2.5 Flash: budget 0); 2.5 Pro cannot stop
+ * thinking, so it keeps its default there.
+ */
+function toThinkingConfig(
+  request: ChatRequest,
+  model: ModelConfig
+): NonNullable<GeminiRequest['generationConfig']>['thinkingConfig'] {
+  const effort = effortFor(request, model);
+  if (effort === undefined) return undefined;
+  const id = model.providerModelId;
+  const major = Number(/gemini-(\d+)/.exec(id)?.[1] ?? '0');
+  if (major >= 3) {
+    const high =
+      effort === 'medium' ||
+      effort === 'high' ||
+      effort === 'xhigh' ||
+      effort === 'max';
+    return { thinkingLevel: high ? 'high' : 'low' };
+  }
+  const budget = budgetFor(effort);
+  if (budget === undefined)
+    return /flash/.test(id) ? { thinkingBudget: 0 } : undefined;
+  // 2.5 Flash accepts at most 24576, Pro 32768.
+  return { thinkingBudget: Math.min(budget, /pro/.test(id) ? 32768 : 24576) };
+}
+
+/**
  * Builds the `generateContent` body for a chat request. System messages go
  * to `systemInstruction`; assistant turns become `model` turns with
  * `functionCall` parts; tool results become `functionResponse` parts in a
@@ -214,8 +244,15 @@ export function toGeminiRequest(
   if (request.stop && request.stop.length > 0)
     generationConfig.stopSequences = [...request.stop];
   if (request.seed !== undefined) generationConfig.seed = request.seed;
-  if (request.responseFormat === 'json_object')
+  const format = request.responseFormat;
+  if (format?.type === 'json_object' || format?.type === 'json_schema')
     generationConfig.responseMimeType = 'application/json';
+  // responseJsonSchema takes the client's JSON Schema as is ($defs, anyOf,
+  // additionalProperties...); responseSchema would need the OpenAPI subset.
+  if (format?.type === 'json_schema')
+    generationConfig.responseJsonSchema = format.jsonSchema.schema;
+  const thinkingConfig = toThinkingConfig(request, model);
+  if (thinkingConfig) generationConfig.thinkingConfig = thinkingConfig;
   body.generationConfig = generationConfig;
 
   return body;

@@ -98,6 +98,9 @@ export function usageFromMetadata(
     promptTokens: prompt,
     completionTokens: completion,
     totalTokens: meta.totalTokenCount ?? prompt + completion,
+    ...(meta.thoughtsTokenCount !== undefined
+      ? { reasoningTokens: meta.thoughtsTokenCount }
+      : {}),
   };
 }
 

@@ -100,7 +100,15 @@ export interface GeminiRequest {
     stopSequences?: string[];
     candidateCount?: number;
     responseMimeType?: string;
+    /** Full JSON Schema (unlike `responseSchema`'s OpenAPI subset). */
+    responseJsonSchema?: Record<string, unknown>;
     seed?: number;
+    thinkingConfig?: {
+      /** Gemini 2.5: tokens; 0 turns thinking off (Flash), -1 is dynamic. */
+      thinkingBudget?: number;
+      /** Gemini 3: `low` | `high` (Flash also `minimal`, `medium`). */
+      thinkingLevel?: string;
+    };
   };
 }
 

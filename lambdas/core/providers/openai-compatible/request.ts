@@ -1,6 +1,11 @@
 import { withSystemPrelude } from '../../guardrails/prelude';
-import type { ChatMessage, ChatRequest, ModelConfig } from '../../types';
-import type { WireChatRequest, WireMessage } from './wire';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ModelConfig,
+  ResponseFormat,
+} from '../../types';
+import type { WireChatRequest, WireMessage, WireResponseFormat } from './wire';
 
 const INCLUDE_USAGE = { include_usage: true } as const;
 const JSON_OBJECT = { type: 'json_object' } as const;
@@ -29,6 +34,29 @@ function toWireMessage(message: ChatMessage): WireMessage {
       // rather than copy them on the hot path.
       return message;
   }
+}
+
+/**
+ * `response_format` back in OpenAI's shape: servers speaking it (vLLM's
+ * guided decoding, the Llama API) enforce the schema themselves. `text` is
+ * every server's default; sending it only risks a 400 on servers that do
+ * not know the field.
+ */
+function toWireResponseFormat(
+  format: ResponseFormat | undefined
+): WireResponseFormat | undefined {
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return JSON_OBJECT;
+  const js = format.jsonSchema;
+  return {
+    type: 'json_schema',
+    json_schema: {
+      name: js.name,
+      ...(js.description !== undefined ? { description: js.description } : {}),
+      schema: js.schema,
+      strict: js.strict,
+    },
+  };
 }
 
 /**
@@ -64,10 +92,8 @@ export function buildChatCompletionBody(
     // OpenAI answers 400 to tool_choice / parallel_tool_calls without tools.
     tool_choice: hasTools ? request.toolChoice : undefined,
     parallel_tool_calls: hasTools ? request.parallelToolCalls : undefined,
-    // `text` is every server's default; sending it only risks a 400 on
-    // servers that do not know the field.
-    response_format:
-      request.responseFormat === 'json_object' ? JSON_OBJECT : undefined,
+    response_format: toWireResponseFormat(request.responseFormat),
+    reasoning_effort: request.reasoningEffort,
     seed: request.seed,
     stream: stream ? true : undefined,
     // Always ask for usage: budgets settle on it, whatever the client asked.

@@ -77,6 +77,9 @@ export function toUsage(
       typeof usage.total_tokens === 'number'
         ? usage.total_tokens
         : usage.prompt_tokens + usage.completion_tokens,
+    ...(typeof usage.completion_tokens_details?.reasoning_tokens === 'number'
+      ? { reasoningTokens: usage.completion_tokens_details.reasoning_tokens }
+      : {}),
   };
 }
 

@@ -42,17 +42,34 @@ export interface WireChatRequest {
   readonly tools?: readonly unknown[];
   readonly tool_choice?: unknown;
   readonly parallel_tool_calls?: boolean;
-  readonly response_format?: { readonly type: 'json_object' };
+  readonly response_format?: WireResponseFormat;
+  readonly reasoning_effort?: string;
   readonly seed?: number;
   readonly stream?: true;
   readonly stream_options?: { readonly include_usage: true };
 }
+
+/** `response_format` as OpenAI (and vLLM, the Llama API) accept it. */
+export type WireResponseFormat =
+  | { readonly type: 'json_object' }
+  | {
+      readonly type: 'json_schema';
+      readonly json_schema: {
+        readonly name: string;
+        readonly description?: string;
+        readonly schema: Record<string, unknown>;
+        readonly strict?: boolean;
+      };
+    };
 
 /** Token usage as OpenAI reports it. */
 export interface WireUsage {
   readonly prompt_tokens?: number;
   readonly completion_tokens?: number;
   readonly total_tokens?: number;
+  readonly completion_tokens_details?: {
+    readonly reasoning_tokens?: number;
+  } | null;
 }
 
 /** An OpenAI error object (`{"error": {...}}`). */

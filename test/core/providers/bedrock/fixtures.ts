@@ -13,7 +13,8 @@ export type ConverseFixture =
   | 'converse-text'
   | 'converse-tool-use-parallel'
   | 'converse-max-tokens'
-  | 'converse-guardrail-intervened';
+  | 'converse-guardrail-intervened'
+  | 'converse-thinking-tool-answer';
 
 /** Loads a recorded Converse output (as the SDK hands it back). */
 export function loadConverseOutput(
@@ -24,7 +25,10 @@ export function loadConverseOutput(
 
 /** Loads a recorded ConverseStream event sequence. */
 export function loadStreamEvents(
-  name: 'converse-stream-text-tool-use'
+  name:
+    | 'converse-stream-text-tool-use'
+    | 'converse-stream-tool-answer'
+    | 'converse-stream-thinking'
 ): ConverseStreamOutput[] {
   return JSON.parse(readFileSync(join(DIR, `${name}.json`), 'utf8'));
 }

@@ -293,7 +293,7 @@ describe('Function: toGeminiRequest', () => {
       topP: 0.9,
       stop: ['END', '###'],
       seed: 42,
-      responseFormat: 'json_object',
+      responseFormat: { type: 'json_object' },
       user: 'someone@example.com',
     });
 

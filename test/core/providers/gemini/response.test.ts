@@ -68,6 +68,8 @@ describe('Function: fromGeminiResponse', () => {
       promptTokens: 86,
       completionTokens: 42 + 73,
       totalTokens: 201,
+      // ...and reported as OpenAI's reasoning_tokens.
+      reasoningTokens: 73,
     });
   });
 

@@ -34,7 +34,12 @@ describe('Class: GeminiStreamMapper', () => {
       { type: 'finish', finishReason: 'stop' },
       {
         type: 'usage',
-        usage: { promptTokens: 7, completionTokens: 10 + 22, totalTokens: 39 },
+        usage: {
+          promptTokens: 7,
+          completionTokens: 10 + 22,
+          totalTokens: 39,
+          reasoningTokens: 22,
+        },
       },
     ]);
   });

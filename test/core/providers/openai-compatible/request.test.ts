@@ -75,7 +75,7 @@ describe('Function: buildChatCompletionBody', () => {
       tools: [weatherTool],
       toolChoice: { type: 'function', function: { name: 'get_weather' } },
       parallelToolCalls: false,
-      responseFormat: 'json_object',
+      responseFormat: { type: 'json_object' },
       seed: 7,
     });
 
@@ -118,7 +118,7 @@ describe('Function: buildChatCompletionBody', () => {
 
   it('omits unset options, empty stop lists and the default text format', () => {
     // Prepare
-    const request = makeRequest({ stop: [], responseFormat: 'text' });
+    const request = makeRequest({ stop: [], responseFormat: { type: 'text' } });
 
     // Act
     const body = JSON.parse(

@@ -23,7 +23,12 @@ describe('Function: fromChatCompletion', () => {
       content: 'Hello! How can I assist you today?',
       toolCalls: [],
       finishReason: 'stop',
-      usage: { promptTokens: 19, completionTokens: 10, totalTokens: 29 },
+      usage: {
+        promptTokens: 19,
+        completionTokens: 10,
+        totalTokens: 29,
+        reasoningTokens: 0,
+      },
     });
   });
 

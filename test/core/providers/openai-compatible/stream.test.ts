@@ -62,7 +62,12 @@ describe('Class: ChatCompletionStreamMapper', () => {
       { type: 'finish', finishReason: 'tool_calls' },
       {
         type: 'usage',
-        usage: { promptTokens: 88, completionTokens: 51, totalTokens: 139 },
+        usage: {
+          promptTokens: 88,
+          completionTokens: 51,
+          totalTokens: 139,
+          reasoningTokens: 0,
+        },
       },
     ]);
     const calls = toolCallsOf(events);
