@@ -5,6 +5,7 @@ import { installAwsLambdaEmulator } from './awslambda-emulator';
 import { composeLocal, type LocalComposeOptions } from './compose';
 import type { DashboardSources } from './dashboard/data';
 import { dashboardRoute } from './dashboard/serve';
+import { routerDashboardSources } from './dashboard/sources';
 import { type LocalServer, startLocalServer } from './server';
 import { createLocalWsEndpoint } from './ws';
 
@@ -41,7 +42,10 @@ export async function startLocalGateway(
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     maxBodyBytes: config.server.maxBodyBytes,
-    localRoutes: dashboardRoute(deps, options.dashboard),
+    localRoutes: dashboardRoute(
+      deps,
+      options.dashboard ?? routerDashboardSources(deps)
+    ),
     websocket: createLocalWsEndpoint({
       app,
       tenants: deps.tenants,

@@ -6,6 +6,7 @@ import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-trac
 import { MemoryLimitCounters } from '../core/adapters/local/memory-limit-counters';
 import { CostStats } from '../core/budget/cost-stats';
 import { BudgetGuard } from '../core/budget/guard';
+import { budgetShadowBudget } from '../core/budget/shadow-budget';
 import type { BudgetAlertSink, BudgetLedger } from '../core/budget/types';
 import type { ResponseCacheStore } from '../core/cache/types';
 import type { GatewayConfig } from '../core/config/load';
@@ -133,9 +134,18 @@ export function composeRouter(parts: RouterParts): {
     log,
     now,
   });
+  const budget = new BudgetGuard({
+    ledger: parts.budgetLedger ?? new MemoryBudgetLedger(),
+    settings: config.budgets,
+    alerts: parts.budgetAlerts ?? new MemoryBudgetAlerts(),
+    metrics,
+    log,
+    now,
+  });
   const experiments = parts.experiments
     ? createExperiments({
-        parts: parts.experiments,
+        // Shadow copies spend from the same budgets as live traffic.
+        parts: { budget: budgetShadowBudget(budget), ...parts.experiments },
         settings: config.experiments,
         adapters: parts.adapters,
         metrics,
@@ -179,14 +189,7 @@ export function composeRouter(parts: RouterParts): {
     experimentService: experiments?.service,
     experimentHooks: experiments?.hooks,
     costs: new CostStats(),
-    budget: new BudgetGuard({
-      ledger: parts.budgetLedger ?? new MemoryBudgetLedger(),
-      settings: config.budgets,
-      alerts: parts.budgetAlerts ?? new MemoryBudgetAlerts(),
-      metrics,
-      log,
-      now,
-    }),
+    budget,
     limits: new LimitStage({
       store: parts.limitCounters ?? new MemoryLimitCounters(now),
       settings: config.limits,

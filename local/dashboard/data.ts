@@ -15,7 +15,9 @@ export interface DashboardSources {
    * Experiments with their per-variant estimates and intervals.
    * @default - panel shows "no data"
    */
-  readonly experiments?: () => readonly DashboardExperiment[];
+  readonly experiments?: () =>
+    | readonly DashboardExperiment[]
+    | Promise<readonly DashboardExperiment[]>;
 }
 
 /** One experiment variant as the dashboard shows it. */
@@ -123,6 +125,6 @@ export async function dashboardData(
       known: switches.known,
       switches: Object.fromEntries(switches.switches),
     },
-    experiments: sources.experiments?.() ?? [],
+    experiments: (await sources.experiments?.()) ?? [],
   };
 }

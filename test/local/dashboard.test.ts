@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
 import { percentile } from '../../local/dashboard/data';
 import {
   type FakeOpenAIServer,
@@ -57,6 +58,28 @@ function getWithHost(
   });
 }
 
+const EXP_KEY = 'sk-dashboard-experiment-0003';
+
+/** An A/B experiment on one tenant only, so the other tenants' traffic is untouched. */
+function withExperiment(config: GatewayConfigFile): GatewayConfigFile {
+  return {
+    ...config,
+    experiments: {
+      definitions: [
+        {
+          id: 'dash-ab',
+          kind: 'ab',
+          tenants: ['exp-tenant'],
+          variants: [
+            { name: 'echo', weight: 50, model: 'echo' },
+            { name: 'llama', weight: 50, model: 'llama-maverick' },
+          ],
+        },
+      ],
+    },
+  };
+}
+
 describe('Local dashboard', () => {
   let fake: FakeOpenAIServer;
   let gw: Gateway;
@@ -64,28 +87,31 @@ describe('Local dashboard', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAI({ apiKey: 'llama-key' });
     gw = await startTestGateway(
-      echoConfig({
-        providers: {
-          llama: {
-            type: 'openai-compatible',
-            baseUrl: fake.url,
-            apiKeyEnv: 'LLAMA_API_KEY',
+      withExperiment(
+        echoConfig({
+          providers: {
+            llama: {
+              type: 'openai-compatible',
+              baseUrl: fake.url,
+              apiKeyEnv: 'LLAMA_API_KEY',
+            },
           },
-        },
-        models: [
-          {
-            id: 'llama-maverick',
-            provider: 'llama',
-            providerModelId: 'fake-model',
-            capabilities: ['tools', 'streaming'],
-            pricing: { inputPer1M: 20, outputPer1M: 60 },
-          },
-        ],
-        tenants: [
-          { id: 'test', apiKeys: [TEST_KEY], tier: 'standard' },
-          { id: 'acme-dash', apiKeys: [OTHER_KEY], tier: 'premium' },
-        ],
-      }),
+          models: [
+            {
+              id: 'llama-maverick',
+              provider: 'llama',
+              providerModelId: 'fake-model',
+              capabilities: ['tools', 'streaming'],
+              pricing: { inputPer1M: 20, outputPer1M: 60 },
+            },
+          ],
+          tenants: [
+            { id: 'test', apiKeys: [TEST_KEY], tier: 'standard' },
+            { id: 'acme-dash', apiKeys: [OTHER_KEY], tier: 'premium' },
+            { id: 'exp-tenant', apiKeys: [EXP_KEY] },
+          ],
+        })
+      ),
       { env: { LLAMA_API_KEY: 'llama-key' } }
     );
   });
@@ -107,7 +133,7 @@ describe('Local dashboard', () => {
     return res.headers.get('x-gateway-decision-id')!;
   };
 
-  it('labels every panel as empty before any traffic', async () => {
+  it('labels every traffic panel as empty before any traffic', async () => {
     // Act
     const data = await json(await fetch(`${gw.url}/dashboard/data`));
 
@@ -118,7 +144,8 @@ describe('Local dashboard', () => {
         cost_usd: {},
         latency_ms: [],
         cache: null,
-        experiments: [],
+        // Defined but without samples yet: listed with no variant estimates.
+        experiments: [{ id: 'dash-ab', status: 'running', variants: [] }],
       })
     );
     const page = await (await fetch(`${gw.url}/dashboard`)).text();
@@ -160,6 +187,31 @@ describe('Local dashboard', () => {
       key: OTHER_KEY,
       body: { decision_id: rated, thumbs: 'up' },
     });
+    // Experiment traffic (several users, so both variants get samples) and
+    // one cache miss then hit (temperature 0).
+    for (let i = 0; i < 8; i++) {
+      const res = await call(gw, '/v1/chat/completions', {
+        key: EXP_KEY,
+        body: {
+          model: 'auto',
+          user: `user-${i}`,
+          messages: [{ role: 'user', content: 'hello' }],
+        },
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    for (let i = 0; i < 2; i++) {
+      const res = await call(gw, '/v1/chat/completions', {
+        body: {
+          model: 'echo',
+          temperature: 0,
+          messages: [{ role: 'user', content: 'cache me' }],
+        },
+      });
+      expect(res.headers.get('x-gateway-cache')).toBe(i ? 'hit' : 'miss');
+      await res.text();
+    }
     const profile = mkdtempSync(join(tmpdir(), 'gw-chromium-'));
     const browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -188,7 +240,10 @@ describe('Local dashboard', () => {
       expect(decisions).toContain('echo');
       expect(decisions).not.toContain('private dashboard prompt');
       expect(await page.locator('#decisions-empty').isVisible()).toBe(false);
-      expect(await page.locator('#cache-empty').isVisible()).toBe(true);
+      expect(await page.locator('#cache-empty').isVisible()).toBe(false);
+      const experiments = await page.locator('#experiments').textContent();
+      expect(experiments).toContain('dash-ab');
+      expect(await page.locator('#experiments-empty').isVisible()).toBe(false);
       // chart.js drew the charts: datasets from the traffic, pixels on the canvas.
       // (A string: this file is type-checked without the DOM library.)
       const drawn = (await page.evaluate(`(() => {
@@ -214,7 +269,7 @@ describe('Local dashboard', () => {
         paintedCost: number;
         paintedRequests: number;
       };
-      expect(drawn.costTenants).toEqual(['acme-dash', 'test']);
+      expect(drawn.costTenants).toEqual(['acme-dash', 'exp-tenant', 'test']);
       expect(drawn.costTotal).toBeGreaterThan(0);
       expect(drawn.latencyModels).toEqual(['echo', 'llama-maverick']);
       expect(drawn.paintedCost).toBeGreaterThan(500);

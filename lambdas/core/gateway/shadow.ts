@@ -3,6 +3,7 @@ import type { Observation } from '../experiments/types';
 import type { GatewayMetrics, Log } from '../ports';
 import type { ProviderAdapter } from '../providers/types';
 import { costUsd } from '../tokens';
+import type { ModelConfig } from '../types';
 import type { ChatCall } from './chat-service';
 
 /**
@@ -23,10 +24,18 @@ export interface ExperimentCallHooks {
 
 /** Spending of shadow calls against the tenant's budget. */
 export interface ShadowBudget {
-  /** Whether the tenant may spend on a shadow call now. */
-  allow(tenantId: string): boolean;
-  /** Records what a shadow call cost. */
-  charge(tenantId: string, costUsd: number): void;
+  /**
+   * Reserves the worst case of one shadow call against the request's
+   * budget levels (user, team, tenant), exactly as a live attempt does;
+   * undefined when it doesn't fit (the copy is then dropped).
+   */
+  reserve(call: ChatCall, model: ModelConfig): Promise<ShadowSpend | undefined>;
+}
+
+/** A shadow call's reservation: settled with its cost, or released. */
+export interface ShadowSpend {
+  settle(costUsd: number): Promise<void>;
+  release(): Promise<void>;
 }
 
 /** The experiment operations the hooks use. */
@@ -138,10 +147,6 @@ export class ExperimentHooks implements ExperimentCallHooks {
         this.deps.metrics.event('ShadowDropped', 1, { Model: t.model.id });
         continue;
       }
-      if (this.deps.budget && !this.deps.budget.allow(call.tenant.id)) {
-        this.deps.metrics.event('ShadowDropped', 1, { Model: t.model.id });
-        continue;
-      }
       ids.push(t.experimentId);
       this.track(this.shadowCall(call, t, adapter));
     }
@@ -154,6 +159,18 @@ export class ExperimentHooks implements ExperimentCallHooks {
     adapter: ProviderAdapter
   ): Promise<void> {
     this.inFlight++;
+    // Shadow spend is real spend: reserved and settled like a live attempt.
+    let spend: ShadowSpend | undefined;
+    if (this.deps.budget) {
+      spend = await this.deps.budget
+        .reserve(call, t.model)
+        .catch(() => undefined);
+      if (!spend) {
+        this.inFlight--;
+        this.deps.metrics.event('ShadowDropped', 1, { Model: t.model.id });
+        return;
+      }
+    }
     const started = this.now();
     let o: Observation;
     try {
@@ -180,7 +197,7 @@ export class ExperimentHooks implements ExperimentCallHooks {
     } finally {
       this.inFlight--;
     }
-    this.deps.budget?.charge(call.tenant.id, o.costUsd);
+    await (o.ok ? spend?.settle(o.costUsd) : spend?.release());
     this.deps.metrics.event('ShadowCall', 1, {
       Model: t.model.id,
       Outcome: o.ok ? 'ok' : 'error',

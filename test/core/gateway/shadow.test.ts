@@ -1,3 +1,8 @@
+import { MemoryBudgetAlerts } from '../../../lambdas/core/adapters/local/memory-budget-alerts';
+import { MemoryBudgetLedger } from '../../../lambdas/core/adapters/local/memory-budget-ledger';
+import { resolveBudgetSettings } from '../../../lambdas/core/budget/config';
+import { BudgetGuard } from '../../../lambdas/core/budget/guard';
+import { budgetShadowBudget } from '../../../lambdas/core/budget/shadow-budget';
 import type { Observation } from '../../../lambdas/core/experiments/types';
 import type { ChatCall } from '../../../lambdas/core/gateway/chat-service';
 import { ExperimentHooks } from '../../../lambdas/core/gateway/shadow';
@@ -10,6 +15,8 @@ const shadowModel = {
   id: 'next',
   provider: 'slow',
   capabilities: [],
+  providerType: 'openai-compatible',
+  maxOutputTokens: 1000,
   pricing: { inputPer1M: 1, outputPer1M: 2 },
 } as unknown as ModelConfig;
 
@@ -66,7 +73,14 @@ function setup(delayMs: number, maxInFlight = 4) {
     metrics,
     log: new MemoryLog(),
     maxInFlight,
-    budget: { allow: () => true, charge: (_t, usd) => charged.push(usd) },
+    budget: {
+      reserve: async () => ({
+        settle: async (usd: number) => {
+          charged.push(usd);
+        },
+        release: async () => undefined,
+      }),
+    },
   });
   return { hooks, observed, events, charged, calls: () => calls };
 }
@@ -106,5 +120,51 @@ describe('Class: ExperimentHooks (shadow traffic)', () => {
     await w.hooks.drain();
     expect(w.calls()).toBe(1);
     expect(w.events).toContain('ShadowDropped');
+  });
+});
+
+describe('Function: budgetShadowBudget', () => {
+  function guard(dailyUsd: number) {
+    const ledger = new MemoryBudgetLedger();
+    const g = new BudgetGuard({
+      ledger,
+      settings: resolveBudgetSettings(undefined),
+      alerts: new MemoryBudgetAlerts(),
+      metrics: {
+        request: () => undefined,
+        attempt: () => undefined,
+        event: () => undefined,
+      },
+      log: new MemoryLog(),
+    });
+    const call = {
+      ...callFor('s1'),
+      tenant: {
+        id: 'acme',
+        keyHashes: [],
+        budgets: { dailyUsd },
+        limits: {},
+      },
+    } as unknown as ChatCall;
+    return { ledger, budget: budgetShadowBudget(g), call };
+  }
+
+  it('settles a shadow copy on the tenant budget like live spend', async () => {
+    // Prepare
+    const w = guard(5);
+    // Act
+    const spend = await w.budget.reserve(w.call, shadowModel);
+    await spend!.settle(0.25);
+    // Assess
+    const [day] = (await w.ledger.list('acme')).filter(
+      (b) => b.level.period === 'day'
+    );
+    expect(day!.spentNanos).toBe(250_000_000);
+    expect(day!.reservedNanos).toBe(0);
+  });
+
+  it('drops a shadow copy whose worst case does not fit the budget', async () => {
+    const w = guard(0.000001);
+    expect(await w.budget.reserve(w.call, shadowModel)).toBeUndefined();
   });
 });
