@@ -164,7 +164,10 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
       incomingId && REQUEST_ID_RE.test(incomingId)
         ? incomingId
         : (event.requestContext?.requestId ?? randomUUID());
-    const idHeader = { 'x-request-id': requestId };
+    // Every answer says what the cache did (ARCHITECTURE.md "Refusals"):
+    // only chat completions are cached, so everything else is a bypass (the
+    // chat route's tagged sink stamps its own hit | miss | bypass).
+    const idHeader = { 'x-request-id': requestId, 'x-gateway-cache': 'bypass' };
     const method = event.httpMethod;
     const path =
       event.path.length > 1 ? event.path.replace(/\/+$/, '') : event.path;

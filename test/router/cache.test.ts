@@ -132,6 +132,26 @@ describe('Response cache through the router (local host)', () => {
       expect(provider.calls).toBe(3);
     });
 
+    it('says bypass on every other answer too (models, stats, route, health, errors)', async () => {
+      // Act
+      const answers = await Promise.all([
+        call(gw, '/v1/models', { method: 'GET' }),
+        call(gw, '/v1/stats', { method: 'GET' }),
+        call(gw, '/v1/route', { body: ask('route me', { temperature: 0 }) }),
+        call(gw, '/health', { method: 'GET' }),
+        call(gw, '/v1/nowhere', { method: 'GET' }),
+      ]);
+      // Assess
+      expect(answers.map((r) => r.headers.get('x-gateway-cache'))).toEqual([
+        'bypass',
+        'bypass',
+        'bypass',
+        'bypass',
+        'bypass',
+      ]);
+      expect(provider.calls).toBe(0);
+    });
+
     it('caches a non-deterministic request when the client forces it', async () => {
       // Act
       const headers = { 'x-gateway-cache': 'force' };
