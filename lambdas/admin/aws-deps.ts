@@ -6,22 +6,18 @@ import { DynamoAuditLog } from '../core/adapters/aws/dynamo-audit-log';
 import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
-import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
 import { awsExperimentParts } from '../core/adapters/aws/experiment-parts';
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
-import { SsmRouteSetStore } from '../core/adapters/aws/ssm-route-sets';
 import { MemoryBanditStore } from '../core/adapters/local/memory-bandit-store';
 import { MemoryLatencyTracker } from '../core/adapters/local/memory-latency-tracker';
 import { ConfigError } from '../core/config/load';
 import type { ExperimentService } from '../core/experiments/service';
 import { createExperimentService } from '../core/experiments/wiring';
 import type { BanditStore, LatencyTracker } from '../core/ports';
-import { RegistryCatalog } from '../core/registry/catalog';
-import { DEFAULT_ROUTE_SET } from '../core/registry/schema';
 import { StaticTenantDirectory } from '../core/tenants/directory';
-import { loadAwsConfig } from '../router/aws-deps';
+import { awsRegistryParts, loadAwsConfig } from '../router/aws-deps';
 import { type AdminRoutes, createAdminRoutes, createControlPlane } from './app';
 import { sharedStatsJson } from './stats';
 
@@ -62,28 +58,13 @@ export function composeAdminAws(
     marshallOptions: { removeUndefinedValues: true },
   });
   const ssm = new SSMClient({});
-  const registryTable = required(env, 'MODEL_REGISTRY_TABLE');
-  const registry = new DynamoModelRegistry({
-    tableName: registryTable,
-    client: doc,
-  });
-  const param = required(env, 'ROUTE_SET_PARAM');
-  const at = param.lastIndexOf('/');
-  const routeSetName = param.slice(at + 1) || DEFAULT_ROUTE_SET;
-  const routeSets = new SsmRouteSetStore({
-    prefix: param.slice(0, at),
-    tableName: registryTable,
-    client: doc,
-    awsSdkV3Client: ssm,
-    log,
-  });
-  const catalog = new RegistryCatalog({
-    registry,
-    routeSets,
-    routeSetName,
-    seed: config.models,
-    log,
-  });
+  const { registry, routeSets, catalog } = awsRegistryParts(
+    env,
+    config,
+    doc,
+    ssm,
+    log
+  );
   // The routers' fleet-shared learning state (decisions table): stats read
   // it and a bandit reset acts on it, not on this container's memory.
   const learning =

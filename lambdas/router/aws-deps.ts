@@ -113,6 +113,49 @@ function routeSetPrefix(param: string): { prefix: string; name: string } {
 }
 
 /**
+ * The model registry (DynamoDB), the route sets (SSM, history in the
+ * registry table) and the catalog the router and the admin function both
+ * read, from MODEL_REGISTRY_TABLE and ROUTE_SET_PARAM.
+ */
+export function awsRegistryParts(
+  env: NodeJS.ProcessEnv,
+  config: GatewayConfig,
+  doc: DynamoDBDocumentClient,
+  ssm: SSMClient,
+  log: Logger,
+  onError?: (kind: string) => void
+): {
+  registry: DynamoModelRegistry;
+  routeSets: SsmRouteSetStore;
+  routeSetName: string;
+  catalog: RegistryCatalog;
+} {
+  const registryTable = required(env, 'MODEL_REGISTRY_TABLE');
+  const registry = new DynamoModelRegistry({
+    tableName: registryTable,
+    client: doc,
+  });
+  const { prefix, name } = routeSetPrefix(required(env, 'ROUTE_SET_PARAM'));
+  const routeSets = new SsmRouteSetStore({
+    prefix,
+    tableName: registryTable,
+    client: doc,
+    awsSdkV3Client: ssm,
+    log,
+    ...(onError ? { onError } : {}),
+  });
+  const catalog = new RegistryCatalog({
+    registry,
+    routeSets,
+    routeSetName: name,
+    seed: config.models,
+    log,
+    ...(onError ? { onError } : {}),
+  });
+  return { registry, routeSets, routeSetName: name, catalog };
+}
+
+/**
  * Builds the router for the Lambda (once per container): models from the
  * DynamoDB registry + the SSM route set, kill switches from SSM (≤ 5 s
  * staleness), tenants from DynamoDB (hashed keys), credentials from Secrets
@@ -137,28 +180,14 @@ export function composeAws(
     marshallOptions: { removeUndefinedValues: true },
   });
   const ssm = new SSMClient({});
-  const registryTable = required(env, 'MODEL_REGISTRY_TABLE');
-  const registry = new DynamoModelRegistry({
-    tableName: registryTable,
-    client: doc,
-  });
-  const { prefix, name } = routeSetPrefix(required(env, 'ROUTE_SET_PARAM'));
-  const routeSets = new SsmRouteSetStore({
-    prefix,
-    tableName: registryTable,
-    client: doc,
-    awsSdkV3Client: ssm,
-    log,
-    onError: (kind) => metrics.event('RegistryError', 1, { Kind: kind }),
-  });
-  const catalog = new RegistryCatalog({
+  const {
     registry,
     routeSets,
     routeSetName: name,
-    seed: config.models,
-    log,
-    onError: (kind) => metrics.event('RegistryError', 1, { Kind: kind }),
-  });
+    catalog,
+  } = awsRegistryParts(env, config, doc, ssm, log, (kind) =>
+    metrics.event('RegistryError', 1, { Kind: kind })
+  );
   const tenantsTable = env.TENANTS_TABLE
     ? new DynamoTenantDirectory({ tableName: env.TENANTS_TABLE, client: doc })
     : undefined;

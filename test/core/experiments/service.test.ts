@@ -71,24 +71,29 @@ function world() {
   return { ...cp, store, config, service };
 }
 
+/** A canary failing half its calls against a clean control: a clear regression. */
+async function regressCanary(store: MemoryExperimentStore): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    await store.record('next-rollout', 'canary:control', {
+      ok: true,
+      latencyMs: 500,
+      costUsd: 0.001,
+    });
+  }
+  for (let i = 0; i < 40; i++) {
+    await store.record('next-rollout', 'canary:candidate', {
+      ok: i % 2 === 0,
+      latencyMs: 500,
+      costUsd: 0.001,
+    });
+  }
+}
+
 describe('Class: ExperimentService', () => {
   it('rolls back exactly once when two routers reach the same verdict', async () => {
     // Prepare
     const w = world();
-    for (let i = 0; i < 200; i++) {
-      await w.store.record('next-rollout', 'canary:control', {
-        ok: true,
-        latencyMs: 500,
-        costUsd: 0.001,
-      });
-    }
-    for (let i = 0; i < 40; i++) {
-      await w.store.record('next-rollout', 'canary:candidate', {
-        ok: i % 2 === 0,
-        latencyMs: 500,
-        costUsd: 0.001,
-      });
-    }
+    await regressCanary(w.store);
     // Act
     const [a, b] = await Promise.all([
       w.service().evaluate('next-rollout'),
@@ -109,20 +114,7 @@ describe('Class: ExperimentService', () => {
   it('on AWS a router only asks: the admin function re-judges from the shared counters and acts', async () => {
     // Prepare: a regressed canary in the shared counters
     const w = world();
-    for (let i = 0; i < 200; i++) {
-      await w.store.record('next-rollout', 'canary:control', {
-        ok: true,
-        latencyMs: 500,
-        costUsd: 0.001,
-      });
-    }
-    for (let i = 0; i < 40; i++) {
-      await w.store.record('next-rollout', 'canary:candidate', {
-        ok: i % 2 === 0,
-        latencyMs: 500,
-        costUsd: 0.001,
-      });
-    }
+    await regressCanary(w.store);
     const requests: { id: string; action: string }[] = [];
     const router = new ExperimentService({
       store: w.store,
