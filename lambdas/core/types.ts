@@ -17,7 +17,9 @@ export type Capability =
   | 'vision'
   | 'json_mode'
   | 'structured_output'
-  | 'reasoning';
+  | 'reasoning'
+  /** An embedding model: serves `/v1/embeddings` only, never chat. */
+  | 'embeddings';
 
 /**
  * How a Bedrock model honours `response_format`: Converse's native
@@ -165,6 +167,8 @@ export interface ChatRequest {
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly routing: RoutingHints;
+  /** `embeddings`: a `/v1/embeddings` request planned as a chat-shaped shim (embeddings-service.ts). */
+  readonly endpoint?: 'embeddings';
   /** Set by the input guardrail stage: the profile's provider-side settings. */
   readonly guardrail?: RequestGuardrail;
 }

@@ -15,6 +15,10 @@ import {
   type ChatServiceDeps,
 } from '../core/gateway/chat-service';
 import {
+  type EmbeddingCache,
+  serveEmbeddings,
+} from '../core/gateway/embeddings-service';
+import {
   healthJson,
   listModelsJson,
   routeDecisionJson,
@@ -52,6 +56,8 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   readonly feedbackRetryDelaysMs?: readonly number[];
   /** Tenant rate and token limits (absent: none enforced). */
   readonly limits?: LimitStage;
+  /** Embedding answer cache (`/v1/embeddings`; absent: every answer is a bypass). */
+  readonly embeddingCache?: EmbeddingCache;
 }
 
 /** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
@@ -209,6 +215,19 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           } finally {
             await limited?.settle();
           }
+          return;
+        }
+        case '/v1/embeddings': {
+          requireMethod(method, 'POST');
+          const tenant = await authenticate(headers);
+          const body = readJson(event);
+          await serveEmbeddings(deps, planner, {
+            body,
+            tenant,
+            requestId,
+            directive: headers['x-gateway-cache'],
+            sink,
+          });
           return;
         }
         case '/v1/route': {

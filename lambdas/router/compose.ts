@@ -15,6 +15,7 @@ import {
   type ExperimentParts,
 } from '../core/experiments/wiring';
 import { createCacheStage } from '../core/gateway/cache-stage';
+import { EmbeddingCache } from '../core/gateway/embeddings-service';
 import { LimitStage } from '../core/gateway/limit-stage';
 import type { ModelCatalog } from '../core/gateway/plan';
 import { OutputGuard } from '../core/guardrails/output-filter';
@@ -205,6 +206,9 @@ export function composeRouter(parts: RouterParts): {
       log,
       now,
     }),
+    embeddingCache: config.cache.enabled
+      ? new EmbeddingCache(config.cache)
+      : undefined,
     guardrails,
     outputGuard: new OutputGuard(guardrails),
   };

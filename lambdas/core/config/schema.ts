@@ -135,6 +135,8 @@ export const capabilitySchema = z.enum([
   'structured_output',
   /** Honours `reasoning_effort` (extended thinking / thinking budget). */
   'reasoning',
+  /** An embedding model: only `/v1/embeddings` routes to it, and it never serves chat. */
+  'embeddings',
 ]);
 
 export const budgetTierSchema = z.enum(['low', 'standard', 'premium']);

@@ -89,6 +89,7 @@ export function routeDecisionJson(
       stream: ctx.needsStreaming,
       response_format: ctx.responseFormat ?? null,
       reasoning: ctx.needsReasoning === true,
+      endpoint: ctx.endpoint ?? 'chat',
       region: ctx.region,
       providers: ctx.providers ?? null,
       max_latency_ms: ctx.maxLatencyMs,

@@ -96,6 +96,7 @@ export function routingContext(
     needsTools: (request.tools?.length ?? 0) > 0,
     needsStreaming: request.stream,
     ...routingNeeds(request),
+    ...(request.endpoint ? { endpoint: request.endpoint } : {}),
     // The tenant's residency is a floor the request can't lower.
     region: tenant.region === 'eu' ? 'eu' : (request.routing.region ?? 'any'),
     providers: request.routing.providers,

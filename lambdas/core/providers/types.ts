@@ -5,6 +5,7 @@ import type {
   ProviderType,
   StreamEvent,
 } from '../types';
+import type { EmbedRequest, EmbedResult } from './embeddings';
 
 /** Per-call options the router hands every adapter. */
 export interface CallOptions {
@@ -39,6 +40,15 @@ export interface ProviderAdapter {
     model: ModelConfig,
     options: CallOptions
   ): AsyncIterable<StreamEvent>;
+  /**
+   * Embeds texts (`/v1/embeddings`); absent on families without embedding
+   * models. Resolves with one vector per input or rejects with a `ProviderError`.
+   */
+  embed?(
+    request: EmbedRequest,
+    model: ModelConfig,
+    options: CallOptions
+  ): Promise<EmbedResult>;
 }
 
 /**

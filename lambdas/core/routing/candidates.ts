@@ -126,6 +126,21 @@ function firstExclusion(
       reason: `region ${model.region} does not meet eu residency`,
     };
   }
+  const embeddingModel = model.capabilities.includes('embeddings');
+  if (ctx.endpoint === 'embeddings' && !embeddingModel) {
+    return {
+      modelId,
+      code: 'capability_embeddings',
+      reason: `not an embedding model (has: ${capabilityList(model)})`,
+    };
+  }
+  if (ctx.endpoint !== 'embeddings' && embeddingModel) {
+    return {
+      modelId,
+      code: 'capability_embeddings',
+      reason: 'embedding model: serves /v1/embeddings only',
+    };
+  }
   if (ctx.needsTools && !model.capabilities.includes('tools')) {
     return {
       modelId,

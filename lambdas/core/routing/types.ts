@@ -26,6 +26,8 @@ export interface RoutingContext {
   readonly responseFormat?: 'json_schema' | 'json_object';
   /** `reasoning_effort` other than `none` was asked for. */
   readonly needsReasoning?: boolean;
+  /** `embeddings`: only embedding models are candidates (else they are excluded). */
+  readonly endpoint?: 'embeddings';
   readonly region: 'eu' | 'any';
   /** Provider instance ids the client restricted routing to. */
   readonly providers?: readonly string[];
@@ -55,6 +57,8 @@ export type ExclusionCode =
   | 'capability_streaming'
   | 'capability_structured_output'
   | 'capability_reasoning'
+  /** A chat request met an embedding model, or an embeddings request a chat model. */
+  | 'capability_embeddings'
   | 'context_window'
   | 'kill_switch'
   | 'circuit_open'

@@ -244,13 +244,13 @@ describe('Function: main', () => {
       expect(seeded.code).toBe(0);
       expect(seeded.out).toContain('wrote claude-sonnet v1 (new)');
       expect(seeded.out.at(-1)).toBe(
-        `6 written, 0 failed, 0 unchanged (table ${table})`
+        `12 written, 0 failed, 0 unchanged (table ${table})`
       );
       const latest = await new DynamoModelRegistry({
         tableName: table,
         client,
       }).listLatest();
-      expect(latest).toHaveLength(6);
+      expect(latest).toHaveLength(12);
       expect(latest.find((v) => v.modelId === 'claude-sonnet')).toMatchObject({
         createdBy: 'ci',
         createdAt: '2026-04-01T00:00:00.000Z',
@@ -307,7 +307,7 @@ describe('Function: main', () => {
         '~ claude-sonnet (table v1): status: "active" -> "canary"',
         '~ claude-sonnet (table v1): tokenLimit: 160000 -> (absent)',
         '- nova-lite (table v1): in the table, not in the file',
-        '1 added, 1 changed, 1 only in the table, 4 unchanged',
+        '1 added, 1 changed, 1 only in the table, 10 unchanged',
       ]);
       expect(dry.out).toEqual(
         expect.arrayContaining([
@@ -384,7 +384,7 @@ describe('Function: main', () => {
 
       // Assess
       expect(r.code).toBe(0);
-      expect(JSON.parse(r.out[0]!).written).toHaveLength(6);
+      expect(JSON.parse(r.out[0]!).written).toHaveLength(12);
     });
 
     it('prints one line, no stack, for a missing table', async () => {

@@ -20,6 +20,7 @@ import {
   shouldFail,
   sleep,
 } from './common';
+import { fakeEmbedding } from './embedding-vectors';
 
 /**
  * Loopback fake of Bedrock Runtime Converse / ConverseStream. It speaks the
@@ -102,6 +103,7 @@ const ERRORS: Readonly<Record<number, { name: string; message: string }>> = {
 const ERROR_TYPE_SUFFIX =
   ':http://internal.amazon.com/coral/com.amazon.bedrock/';
 const PATH = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+const INVOKE_PATH = /^\/model\/([^/]+)\/invoke$/;
 const TOOL_USE_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 const STOP_REASONS: Readonly<Record<string, string>> = {
   stop: 'end_turn',
@@ -177,6 +179,84 @@ export async function startFakeBedrock(): Promise<FakeBedrockServer> {
     });
   });
 
+  /** InvokeModel of the embedding models: Titan v2 (one text) and Cohere Embed (texts). */
+  async function handleInvoke(
+    stream: http2.ServerHttp2Stream,
+    modelId: string,
+    body: unknown
+  ): Promise<void> {
+    const b = behaviorFor(behavior) as BedrockFakeBehavior;
+    if (shouldFail(b)) {
+      const known = ERRORS[b.errorStatus!] ?? ERRORS[500]!;
+      sendError(
+        stream,
+        b.errorStatus!,
+        known.name,
+        b.errorMessage ?? known.message,
+        b.retryAfterSeconds === undefined
+          ? undefined
+          : String(b.retryAfterSeconds)
+      );
+      return;
+    }
+    if (b.hang) return;
+    if (b.latencyMs > 0) await sleep(b.latencyMs);
+    if (!writable(stream)) return;
+    const req = (body ?? {}) as Record<string, unknown>;
+    let answer: object;
+    if (modelId.includes('titan-embed')) {
+      const dims = req.dimensions ?? 1024;
+      if (
+        typeof req.inputText !== 'string' ||
+        req.inputText.length === 0 ||
+        ![256, 512, 1024].includes(dims as number)
+      ) {
+        sendError(stream, 400, 'ValidationException', ERRORS[400]!.message);
+        return;
+      }
+      answer = {
+        embedding: fakeEmbedding(req.inputText, dims as number),
+        inputTextTokenCount: fakeTokenCount(req.inputText),
+      };
+    } else if (modelId.includes('cohere.embed')) {
+      const texts = req.texts;
+      if (
+        !Array.isArray(texts) ||
+        texts.length === 0 ||
+        texts.length > 96 ||
+        typeof req.input_type !== 'string'
+      ) {
+        sendError(stream, 400, 'ValidationException', ERRORS[400]!.message);
+        return;
+      }
+      const vectors = texts.map((t) => fakeEmbedding(String(t), 1024));
+      answer = {
+        id: randomUUID(),
+        texts,
+        response_type: Array.isArray(req.embedding_types)
+          ? 'embeddings_by_type'
+          : 'embeddings_floats',
+        embeddings: Array.isArray(req.embedding_types)
+          ? { float: vectors }
+          : vectors,
+      };
+    } else {
+      sendError(
+        stream,
+        400,
+        'ValidationException',
+        'The provided model identifier is invalid.'
+      );
+      return;
+    }
+    stream.respond({
+      ':status': 200,
+      'content-type': 'application/json',
+      'x-amzn-requestid': randomUUID(),
+    });
+    stream.end(JSON.stringify(answer));
+  }
+
   async function handle(
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
@@ -192,6 +272,11 @@ export async function startFakeBedrock(): Promise<FakeBedrockServer> {
     }
     requests.push({ method, path, headers: { ...headers }, body });
 
+    const invoke = INVOKE_PATH.exec(path.split('?')[0]!);
+    if (method === 'POST' && invoke) {
+      await handleInvoke(stream, decodeURIComponent(invoke[1]!), body);
+      return;
+    }
     const match = PATH.exec(path.split('?')[0]!);
     if (method !== 'POST' || !match) {
       sendError(stream, 404, 'UnknownOperationException', 'Unknown operation');

@@ -19,6 +19,7 @@ import {
   shouldFail,
   sleep,
 } from './common';
+import { fakeEmbedding } from './embedding-vectors';
 
 /**
  * Loopback fake of the Gemini REST API, both flavours:
@@ -43,6 +44,34 @@ type Json = Record<string, unknown>;
 
 const API_PATH =
   /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const EMBED_PATH = /^\/(v1beta|v1)\/models\/([^/:]+):batchEmbedContents$/;
+
+/** One `batchEmbedContents` request item as the fake reads it. */
+interface EmbedItem {
+  model: string;
+  content: { parts: { text: string }[] };
+  outputDimensionality?: number;
+}
+
+/** What the real API rejects in a batchEmbedContents body (INVALID_ARGUMENT). */
+function embedProblem(body: unknown, model: string): string | undefined {
+  const items = (body as { requests?: unknown })?.requests;
+  if (!Array.isArray(items) || items.length === 0)
+    return '* BatchEmbedContentsRequest.requests: must not be empty';
+  if (items.length > 100)
+    return '* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch';
+  for (const [i, r] of (items as EmbedItem[]).entries()) {
+    if (r.model !== `models/${model}`)
+      return `* BatchEmbedContentsRequest.requests[${i}].model: Model names should start with the batch model models/${model}`;
+    if (!Array.isArray(r.content?.parts) || r.content.parts.length === 0)
+      return `* BatchEmbedContentsRequest.requests[${i}].content: contents.parts must not be empty`;
+    const d = r.outputDimensionality;
+    if (d !== undefined && !(Number.isInteger(d) && d >= 1 && d <= 3072))
+      return `* BatchEmbedContentsRequest.requests[${i}].output_dimensionality: must be between 1 and 3072`;
+  }
+  return undefined;
+}
+
 const VERTEX_PATH =
   /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 
@@ -968,6 +997,42 @@ export async function startFakeGemini(
     if (active.hang) return;
     if (active.latencyMs > 0) await sleep(active.latencyMs);
 
+    const embed = EMBED_PATH.exec(url.pathname);
+    if (req.method === 'POST' && embed) {
+      const auth = authError(false, req, url);
+      if (auth) {
+        sendJson(res, auth.status, auth.body);
+        return;
+      }
+      const model = decodeURIComponent(embed[2]!);
+      if (shouldFail(active)) {
+        const status = active.errorStatus!;
+        sendJson(
+          res,
+          status,
+          faultBody(status, model, active.retryAfterSeconds),
+          active.retryAfterSeconds !== undefined
+            ? { 'retry-after': String(active.retryAfterSeconds) }
+            : {}
+        );
+        return;
+      }
+      const problem = embedProblem(body, model);
+      if (problem) {
+        sendJson(res, 400, googleError(400, problem));
+        return;
+      }
+      const items = (body as { requests: EmbedItem[] }).requests;
+      sendJson(res, 200, {
+        embeddings: items.map((r) => ({
+          values: fakeEmbedding(
+            r.content.parts.map((p) => p.text).join(''),
+            r.outputDimensionality ?? 3072
+          ),
+        })),
+      });
+      return;
+    }
     const api = API_PATH.exec(url.pathname);
     const vertex = VERTEX_PATH.exec(url.pathname);
     if (req.method !== 'POST' || (!api && !vertex)) {

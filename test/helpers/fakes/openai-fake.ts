@@ -18,6 +18,7 @@ import {
   type RecordedRequest,
   shouldFail,
 } from './common';
+import { fakeEmbedding } from './embedding-vectors';
 
 /**
  * Loopback fake of the OpenAI Chat Completions API (what the Meta Llama API
@@ -563,6 +564,72 @@ export async function startFakeOpenAI(
     res.end(end);
   }
 
+  /** `/v1/embeddings`: deterministic vectors in OpenAI's list shape (float or base64). */
+  async function replyToEmbeddings(
+    body: unknown,
+    res: ServerResponse
+  ): Promise<void> {
+    const current = behaviorFor(behavior) as FakeOpenAIBehavior;
+    if (current.hang) return;
+    if (current.latencyMs > 0) await pause(current.latencyMs);
+    const b = (body ?? {}) as {
+      model?: string;
+      input?: unknown;
+      dimensions?: number;
+      encoding_format?: string;
+    };
+    if (shouldFail(current)) {
+      const status = current.errorStatus!;
+      sendError(
+        res,
+        status,
+        errorFor(status, b.model ?? '', current.errorCode),
+        {
+          ...JSON_HEADERS,
+          ...(status === 429 ? { 'retry-after': '1' } : {}),
+        }
+      );
+      return;
+    }
+    const inputs = typeof b.input === 'string' ? [b.input] : b.input;
+    if (
+      !Array.isArray(inputs) ||
+      inputs.length === 0 ||
+      inputs.some((t) => typeof t !== 'string' || t.length === 0)
+    ) {
+      sendError(res, 400, {
+        message: "'$.input' is invalid. Please check the API reference.",
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      });
+      return;
+    }
+    const texts = inputs as string[];
+    const dims = b.dimensions ?? 1536;
+    let tokens = 0;
+    res.writeHead(200, JSON_HEADERS);
+    res.end(
+      JSON.stringify({
+        object: 'list',
+        data: texts.map((t, index) => {
+          tokens += fakeTokenCount(t);
+          const v = fakeEmbedding(t, dims);
+          return {
+            object: 'embedding',
+            index,
+            embedding:
+              b.encoding_format === 'base64'
+                ? Buffer.from(new Float32Array(v).buffer).toString('base64')
+                : v,
+          };
+        }),
+        model: b.model ?? '',
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      })
+    );
+  }
+
   async function handle(
     req: IncomingMessage,
     res: ServerResponse,
@@ -605,6 +672,11 @@ export async function startFakeOpenAI(
           })),
         })
       );
+      return;
+    }
+    if (req.method === 'POST' && route === '/v1/embeddings') {
+      if (!authorized(req, res)) return;
+      await replyToEmbeddings(body, res);
       return;
     }
     if (req.method !== 'POST' || route !== '/v1/chat/completions') {

@@ -15,6 +15,7 @@ import {
 import type { ChatRequest, ModelConfig, StreamEvent, Usage } from '../../types';
 import { isAbortError, ProviderUnavailableError } from '../errors';
 import type { CallOptions, ProviderAdapter } from '../types';
+import { bedrockEmbed } from './embed';
 import { toProviderError } from './errors';
 import { toConverseInput } from './request';
 import { fromConverseOutput, toUsage } from './response';
@@ -130,6 +131,10 @@ export function createBedrockAdapter(
 
     chatStream(request, model, callOptions) {
       return streamChat(id, client, request, model, callOptions);
+    },
+
+    embed(request, model, callOptions) {
+      return bedrockEmbed(id, client, request, model, callOptions);
     },
   };
 }

@@ -19,6 +19,7 @@ import {
   nodeHttpFetch,
 } from '../http-client';
 import type { CallOptions, CredentialSource, ProviderAdapter } from '../types';
+import { geminiEmbedder } from './embed';
 import { geminiErrorFromHttp, geminiNetworkError } from './errors';
 import { GeminiRequestError, toGeminiRequest } from './request';
 import { fromGeminiResponse, type GeminiResponseContext } from './response';
@@ -366,5 +367,7 @@ class GeminiAdapter implements ProviderAdapter {
 export function createGeminiAdapter(
   options: GeminiAdapterOptions
 ): ProviderAdapter {
-  return new GeminiAdapter(options);
+  return Object.assign(new GeminiAdapter(options), {
+    embed: geminiEmbedder(options),
+  });
 }

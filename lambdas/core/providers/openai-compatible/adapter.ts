@@ -13,6 +13,7 @@ import {
   nodeHttpFetch,
 } from '../http-client';
 import type { CallOptions, CredentialSource, ProviderAdapter } from '../types';
+import { openAICompatibleEmbedder } from './embed';
 import { errorFromNetwork, errorFromResponse } from './errors';
 import { buildChatCompletionBody } from './request';
 import { fromChatCompletion } from './response';
@@ -264,6 +265,7 @@ export function createOpenAICompatibleAdapter(
   return {
     id,
     type: 'openai-compatible',
+    embed: openAICompatibleEmbedder(options),
 
     async chat(request, model, call) {
       const body = JSON.stringify(
