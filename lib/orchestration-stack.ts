@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { bedrockInvokeResources } from './config/bedrock-arns';
+import { bedrockEmbeddingResources } from './config/bedrock-embedding-arns';
 import { grantProviderAccounts } from './config/provider-account-grants';
 import { AdminFunction } from './constructs/admin-function';
 import { BUDGET_ALERT_SOURCE } from './constructs/budget-alert-rule';
@@ -189,6 +190,12 @@ export class OrchestrationStack extends Stack {
       wildcardReason: props.euOnly
         ? 'Foundation models in EU regions and eu.* cross-region inference profiles only; the model list lives in the runtime registry, and IAM checks the destination-region model of each profile call'
         : 'Foundation models of the deployment geography and inference profiles of the deployment region only; the model list lives in the runtime registry, and IAM checks the destination-region model of each profile call',
+    });
+    // Embeddings (`/v1/embeddings`): InvokeModel, no streaming, on the embedding models only.
+    this.router.addToPolicy({
+      sid: 'InvokeEmbeddingModels',
+      actions: ['bedrock:InvokeModel'],
+      resources: bedrockEmbeddingResources(this),
     });
     // Cross-account Bedrock: sts:AssumeRole on exactly the configured roles.
     grantProviderAccounts(this.router, props.routerConfigJson);

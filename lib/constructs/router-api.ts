@@ -27,6 +27,14 @@ export const CLIENT_ROUTES: readonly RouterRoute[] = [
       properties: { messages: { type: apigw.JsonSchemaType.ARRAY } },
     },
   },
+  {
+    path: '/v1/embeddings',
+    method: 'POST',
+    body: {
+      type: apigw.JsonSchemaType.OBJECT,
+      required: ['input'],
+    },
+  },
   { path: '/v1/models', method: 'GET' },
   {
     path: '/v1/route',

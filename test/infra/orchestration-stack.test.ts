@@ -23,8 +23,10 @@ const STREAMING_URI = {
 };
 
 const bedrockStatement = (template: Template): TemplateStatement => {
-  const found = iamStatements(template).filter((s) =>
-    actionsOf(s).includes('bedrock:InvokeModel')
+  const found = iamStatements(template).filter(
+    (s) =>
+      actionsOf(s).includes('bedrock:InvokeModel') &&
+      s.Sid !== 'InvokeEmbeddingModels'
   );
   expect(found).toHaveLength(1);
   return found[0];
@@ -156,7 +158,7 @@ describe('Class: OrchestrationStack', () => {
 
     it('streams every client route of the router', () => {
       // THEN
-      template.resourceCountIs(METHOD, 7);
+      template.resourceCountIs(METHOD, 8);
       template.resourcePropertiesCountIs(
         METHOD,
         {
@@ -165,7 +167,7 @@ describe('Class: OrchestrationStack', () => {
             Uri: STREAMING_URI,
           }),
         },
-        6
+        7
       );
     });
 
@@ -197,7 +199,7 @@ describe('Class: OrchestrationStack', () => {
       template.resourcePropertiesCountIs(
         METHOD,
         { AuthorizationType: 'NONE', ApiKeyRequired: Match.absent() },
-        6
+        7
       );
       template.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);
       template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
@@ -217,7 +219,7 @@ describe('Class: OrchestrationStack', () => {
           },
           RequestModels: { 'application/json': { Ref: Match.anyValue() } },
         },
-        3
+        4
       );
       template.hasResourceProperties('AWS::ApiGateway::Model', {
         ContentType: 'application/json',
@@ -304,6 +306,42 @@ describe('Class: OrchestrationStack', () => {
           ],
         },
       ]);
+    });
+
+    it('grants InvokeModel (no streaming) on exactly the embedding models, also beside exact bedrockModelArns', () => {
+      // GIVEN
+      const arn =
+        'arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0';
+      const narrowed = templateOf(
+        buildTestGateway({ env: 'dev', bedrockModelArns: arn }).orchestration
+      );
+
+      for (const t of [template, narrowed]) {
+        // WHEN
+        const statement = iamStatements(t).find(
+          (s) => s.Sid === 'InvokeEmbeddingModels'
+        );
+
+        // THEN
+        expect(actionsOf(statement!)).toEqual(['bedrock:InvokeModel']);
+        expect(resourcesOf(statement!).map(flattenArn).sort()).toEqual([
+          'arn:aws:bedrock:eu-central-1::foundation-model/amazon.titan-embed-text-v2:0',
+          'arn:aws:bedrock:eu-central-1::foundation-model/cohere.embed-english-v3',
+          'arn:aws:bedrock:eu-central-1::foundation-model/cohere.embed-multilingual-v3',
+        ]);
+      }
+    });
+
+    it('routes POST /v1/embeddings to the router', () => {
+      template.hasResourceProperties(METHOD, {
+        HttpMethod: 'POST',
+        ResourceId: { Ref: Match.stringLikeRegexp('^Apiv1embeddings') },
+        Integration: Match.objectLike({ Uri: STREAMING_URI }),
+      });
+      const methods = template.findResources('AWS::ApiGateway::Resource', {
+        Properties: { PathPart: 'embeddings' },
+      });
+      expect(Object.keys(methods)).toHaveLength(1);
     });
 
     it('allows only eu. cross-region profiles when euOnly', () => {
