@@ -15,6 +15,7 @@ import { simulateBudget } from './budget-sim';
 import { benchCacheHit } from './cache-bench';
 import { canaryFigures } from './canary-sim';
 import { benchColdStart } from './cold-start';
+import { benchEmbeddings } from './embeddings-bench';
 import { benchInProcess } from './inprocess-bench';
 import {
   benchFailoverLatency,
@@ -280,6 +281,7 @@ async function main(): Promise<void> {
     const inProcess = await benchInProcess(QUICK ? 5_000 : 20_000);
     const cache = await benchCacheHit(QUICK ? 1_000 : 5_000);
     const schemaCheck = await benchSchemaValidation(QUICK ? 500 : 2_000);
+    const embeddings = await benchEmbeddings({ seconds: QUICK ? 2 : 5 });
     const routing = benchRoutingDecision({
       iterations: QUICK ? 20_000 : 100_000,
       candidates: 10,
@@ -325,6 +327,10 @@ async function main(): Promise<void> {
       budget_at_scale: {
         ...budgetSim,
         note: 'virtual time, no DynamoDB: write attempts per second on the tenant budget item, per-request reservations vs leased slices; overspend and leak must be 0',
+      },
+      embeddings_rps: {
+        ...embeddings,
+        note: 'POST /v1/embeddings (4 texts, 256 dims, base64) through the local gateway with x-gateway-cache: no-cache vs straight to the loopback OpenAI-compatible fake; cached = every request a cache hit',
       },
       strict_schema_validation_us: {
         ...schemaCheck,
@@ -431,6 +437,12 @@ async function main(): Promise<void> {
         'cache hit / miss p50, in process (us)',
         `${cache.hit.p50Us}/${cache.miss.p50Us}`,
         `bypass ${cache.bypass.p50Us}; hit p99 ${cache.hit.p99Us}`,
+        '',
+      ],
+      [
+        'embeddings rps (gateway / direct)',
+        String(embeddings.gatewayRps),
+        `direct ${embeddings.directRps} (ratio ${embeddings.ratio}); cached ${embeddings.gatewayCachedRps}`,
         '',
       ],
       [
