@@ -24,6 +24,7 @@ import { call, json, startTestGateway, TEST_KEY } from '../helpers/gateway';
 const GEMINI_KEY = 'gemini-test-key';
 const OAI_KEY = 'oai-test-key';
 const POOR_KEY = 'sk-poor-tenant-key-0001';
+const LIMITED_KEY = 'sk-limited-tenant-key-0001';
 
 function unit(v: readonly number[]): number[] {
   const n = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
@@ -105,6 +106,12 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
           apiKeys: [POOR_KEY],
           tier: 'premium',
           budgets: { dailyUsd: 0.00001 },
+        },
+        {
+          id: 'limited',
+          apiKeys: [LIMITED_KEY],
+          tier: 'premium',
+          limits: { requestsPerMinute: 1, tokensPerDay: 200 },
         },
       ],
       routing: { banditWeight: 0 },
@@ -404,6 +411,71 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
     expect((await json(embedToChat)).error.message).toMatch(
       /not an embedding model/
     );
+  });
+
+  it('counts requests and input tokens against the tenant limits', async () => {
+    // Act
+    const tooBig = await call(gw, '/v1/embeddings', {
+      key: LIMITED_KEY,
+      body: { model: 'titan-embed-v2', input: 'y'.repeat(2_000) },
+    });
+    const first = await call(gw, '/v1/embeddings', {
+      key: LIMITED_KEY,
+      body: { model: 'titan-embed-v2', input: 'small one' },
+    });
+    const second = await call(gw, '/v1/embeddings', {
+      key: LIMITED_KEY,
+      body: { model: 'titan-embed-v2', input: 'small two' },
+    });
+
+    // Assess
+    expect(tooBig.status).toBe(429);
+    expect((await json(tooBig)).error.message).toMatch(/tokens per day/);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-limit-requests')).toBe('1');
+    await first.text();
+    expect(second.status).toBe(429);
+    expect((await json(second)).error.message).toMatch(/requests per minute/);
+  });
+
+  it('honours a provider kill switch: the engaged provider is skipped', async () => {
+    // Arrange
+    await gw.deps.killSwitches.set('provider/bedrock', {
+      state: 'on',
+      reason: 'test',
+    });
+    try {
+      // Act
+      const { response } = await client.embeddings
+        .create({ model: 'embed', input: 'switch me', dimensions: 256 })
+        .withResponse();
+
+      // Assess
+      expect(response.headers.get('x-gateway-model')).toBe('gemini-embedding');
+      expect(bedrock.requests).toHaveLength(0);
+    } finally {
+      await gw.deps.killSwitches.set('provider/bedrock', { state: 'off' });
+    }
+  });
+
+  it('writes a decision log entry for each served request', async () => {
+    // Act
+    const { response } = await client.embeddings
+      .create({ model: 'titan-embed-v2', input: 'log my decision' })
+      .withResponse();
+
+    // Assess
+    const id = response.headers.get('x-request-id');
+    const entry = gw.deps.decisions.recent(50).find((d) => d.request_id === id);
+    expect(entry).toMatchObject({
+      decision_id: response.headers.get('x-gateway-decision-id'),
+      tenant: 'test',
+      chosen: 'titan-embed-v2',
+      served_by: 'titan-embed-v2',
+      outcome: 'ok',
+      reward: null,
+    });
+    expect(entry!.cost_usd).toBeGreaterThan(0);
   });
 
   it('counts embeddings in the metrics and never logs the input', async () => {
