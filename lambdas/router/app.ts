@@ -31,6 +31,7 @@ import {
 } from '../core/gateway/planner';
 import { JSON_HEADERS, type ResponseSink } from '../core/gateway/sink';
 import type { GuardrailService } from '../core/guardrails/service';
+import { type MediaResolver, resolveMedia } from '../core/media/resolve';
 import type { TenantDirectory } from '../core/tenants/directory';
 
 /** Everything the router needs; built once per container (AWS) or process (local). */
@@ -52,6 +53,8 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   readonly feedbackRetryDelaysMs?: readonly number[];
   /** Tenant rate and token limits (absent: none enforced). */
   readonly limits?: LimitStage;
+  /** Fetches http(s) image URLs under the SSRF policy (absent: they are refused). */
+  readonly media?: MediaResolver;
 }
 
 /** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
@@ -178,7 +181,10 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           // Every chat answer, errors included, says hit | miss | bypass.
           sink = tagCacheStatus(rawSink);
           const tenant = await authenticate(headers);
-          const parsed = parseChatRequest(readJson(event));
+          const parsed = await resolveMedia(
+            deps.media,
+            parseChatRequest(readJson(event))
+          );
           // Limits first: a refused request costs no guardrail call.
           const limited = await deps.limits?.admit(parsed, tenant);
           try {

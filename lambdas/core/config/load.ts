@@ -15,6 +15,7 @@ import {
   resolveLearningSettings,
 } from '../learning/config';
 import { type LimitSettings, resolveLimitSettings } from '../limits/config';
+import { type MediaSettings, resolveMediaSettings } from '../media/config';
 import { resolveModelEntry } from '../registry/model-entry';
 import { formatIssues } from '../registry/schema';
 import {
@@ -167,6 +168,8 @@ export interface GatewayConfig {
   readonly cache: CacheSettings;
   readonly learning: LearningSettings;
   readonly experiments: ExperimentsSettings;
+  /** Remote image fetching (lambdas/core/media/config.ts); absent: defaults. */
+  readonly media?: MediaSettings;
 }
 
 /** Default credential env vars per family. */
@@ -462,6 +465,7 @@ export function resolveConfig(
     cache: resolveCacheSettings(file.cache),
     learning: resolveLearningSettings(file.learning),
     experiments: resolveExperimentsSettings(file.experiments),
+    media: resolveMediaSettings(file.media),
   };
 }
 
