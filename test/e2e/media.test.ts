@@ -29,6 +29,11 @@ const doc = pdf(2);
 const docUrl = dataUrl('application/pdf', doc);
 
 type Part = OpenAI.Chat.Completions.ChatCompletionContentPart;
+interface WireBlock {
+  text?: string;
+  image?: { format: string; source: { bytes: string } };
+  document?: { format: string; name: string; source: { bytes: string } };
+}
 
 describe('E2E: images and documents through the gateway', () => {
   let bedrock: FakeBedrockServer;
@@ -139,13 +144,13 @@ describe('E2E: images and documents through the gateway', () => {
     // Assess
     expect(res.choices[0]!.message.content).toContain('describe');
     const body = bedrock.requests[0]!.body as {
-      messages: { content: Record<string, any>[] }[];
+      messages: { content: WireBlock[] }[];
     };
     const blocks = body.messages[0]!.content;
     expect(blocks[0]).toEqual({ text: 'describe' });
-    expect(blocks[1]!.image.format).toBe('png');
+    expect(blocks[1]!.image!.format).toBe('png');
     expect(
-      Buffer.from(blocks[1]!.image.source.bytes, 'base64').equals(image)
+      Buffer.from(blocks[1]!.image!.source.bytes, 'base64').equals(image)
     ).toBe(true);
   });
 
@@ -160,9 +165,9 @@ describe('E2E: images and documents through the gateway', () => {
     ]);
     // Assess
     const body = bedrock.requests[0]!.body as {
-      messages: { content: Record<string, any>[] }[];
+      messages: { content: WireBlock[] }[];
     };
-    const block = body.messages[0]!.content[0]!.document;
+    const block = body.messages[0]!.content[0]!.document!;
     expect(block).toMatchObject({ format: 'pdf', name: 'Q3 report-final' });
     expect(Buffer.from(block.source.bytes, 'base64').equals(doc)).toBe(true);
   });
