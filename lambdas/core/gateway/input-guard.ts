@@ -120,7 +120,12 @@ export function fenceMarkedContext(
   for (const m of messages) {
     out.push(
       m.role === 'user' && isContextName(m.name)
-        ? { role: 'user', content: fenceContext(m.content) }
+        ? withUserText(
+            m.parts
+              ? { role: 'user', content: m.content, parts: m.parts }
+              : { role: 'user', content: m.content },
+            fenceContext(m.content)
+          )
         : m
     );
   }

@@ -1,5 +1,6 @@
 import { parseChatRequest } from '../../../lambdas/core/api/chat-request';
 import { cacheKey } from '../../../lambdas/core/cache/key';
+import { fenceMarkedContext } from '../../../lambdas/core/gateway/input-guard';
 import { mediaErrorParam } from '../../../lambdas/core/media/routing';
 import {
   type MediaItem,
@@ -239,5 +240,36 @@ describe('Function: withUserText', () => {
     expect(out.content).toBe('[NAME] lives at [ADDRESS]');
     expect(out.parts!.map((p) => p.type)).toEqual(['text', 'image']);
     expect(JSON.stringify(out.parts)).not.toContain('Ana');
+  });
+});
+
+describe('Function: fenceMarkedContext with media', () => {
+  it('fences the text of a context message and keeps its images', () => {
+    // Prepare
+    const { messages } = parseChatRequest({
+      model: 'auto',
+      messages: [
+        {
+          role: 'user',
+          name: 'context',
+          content: [
+            { type: 'text', text: 'retrieved page' },
+            {
+              type: 'image_url',
+              image_url: { url: dataUrl('image/png', png()) },
+            },
+          ],
+        },
+      ],
+    });
+    // Act
+    const out = fenceMarkedContext(messages);
+    // Assess
+    const m = out[1] as Extract<ChatMessage, { role: 'user' }>;
+    expect(m.name).toBeUndefined();
+    expect(m.parts!.map((p) => p.type)).toEqual(['text', 'image']);
+    expect(m.parts![0]).toEqual({ type: 'text', text: m.content });
+    expect(m.content).toContain('retrieved page');
+    expect(m.content).not.toBe('retrieved page');
   });
 });
