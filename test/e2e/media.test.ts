@@ -317,4 +317,60 @@ describe('E2E: images and documents through the gateway', () => {
       expect(bedrock.requests).toHaveLength(1);
     }
   );
+
+  it('caches by the media bytes: the same image hits, another image misses', async () => {
+    // Prepare
+    const ask2 = (url: string) =>
+      client.chat.completions
+        .create({
+          model: 'gemini-flash',
+          // Only deterministic requests are cached.
+          temperature: 0,
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'cache me' },
+                { type: 'image_url', image_url: { url } },
+              ],
+            },
+          ],
+        })
+        .withResponse();
+    // Act
+    const first = await ask2(imageUrl);
+    const again = await ask2(imageUrl);
+    const other = await ask2(dataUrl('image/png', png(801, 600)));
+    // Assess
+    expect(first.response.headers.get('x-gateway-cache')).toBe('miss');
+    expect(again.response.headers.get('x-gateway-cache')).toBe('hit');
+    expect(other.response.headers.get('x-gateway-cache')).toBe('miss');
+    expect(gemini.requests).toHaveLength(2);
+  });
+
+  it('streams an answer about an image', async () => {
+    // Act
+    const stream = await client.chat.completions.create({
+      model: 'claude',
+      stream: true,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: imageUrl } },
+            { type: 'text', text: 'stream it' },
+          ],
+        },
+      ],
+    });
+    let text = '';
+    for await (const chunk of stream)
+      text += chunk.choices[0]?.delta.content ?? '';
+    // Assess
+    expect(text).toContain('stream it');
+    const body = bedrock.requests[0]!.body as {
+      messages: { content: WireBlock[] }[];
+    };
+    expect(body.messages[0]!.content[0]!.image!.format).toBe('png');
+  });
 });
