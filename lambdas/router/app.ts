@@ -181,15 +181,14 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           // Every chat answer, errors included, says hit | miss | bypass.
           sink = tagCacheStatus(rawSink);
           const tenant = await authenticate(headers);
-          const parsed = await resolveMedia(
-            deps.media,
-            parseChatRequest(readJson(event))
-          );
+          const parsed = parseChatRequest(readJson(event));
           // Limits first: a refused request costs no guardrail call.
           const limited = await deps.limits?.admit(parsed, tenant);
           try {
+            // Remote images are fetched only for admitted requests (the
+            // limit stage counted them at their worst-case size).
             const request = await guardInput(
-              limited?.request ?? parsed,
+              await resolveMedia(deps.media, limited?.request ?? parsed),
               deps,
               sink.signal
             );
