@@ -1,3 +1,4 @@
+import { mediaItems, mediaTokens } from './media/summary';
 import type {
   ChatRequest,
   Pricing,
@@ -63,7 +64,11 @@ export function promptChars(request: ChatRequest): number {
   return chars;
 }
 
-/** Estimates prompt tokens of a request for a provider family. */
+/**
+ * Estimates prompt tokens of a request for a provider family: text by
+ * characters, images and documents by each family's formula
+ * (media/summary.ts), so budget reservations cover attachments.
+ */
 export function estimatePromptTokens(
   request: ChatRequest,
   providerType: ProviderType = 'openai-compatible',
@@ -71,7 +76,8 @@ export function estimatePromptTokens(
 ): number {
   return (
     Math.ceil(chars / CHARS_PER_TOKEN[providerType]) +
-    TOKENS_PER_MESSAGE * request.messages.length
+    TOKENS_PER_MESSAGE * request.messages.length +
+    mediaTokens(mediaItems(request), providerType)
   );
 }
 

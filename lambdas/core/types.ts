@@ -15,6 +15,8 @@ export type Capability =
   | 'tools'
   | 'streaming'
   | 'vision'
+  /** Accepts `file` parts (PDF and text documents). */
+  | 'documents'
   | 'json_mode'
   | 'structured_output'
   | 'reasoning'
@@ -123,10 +125,71 @@ export type ToolChoice =
   | 'required'
   | { readonly type: 'function'; readonly function: { readonly name: string } };
 
+/** Image formats the gateway accepts (the union of the providers'). */
+export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
+
+/** Document formats the gateway accepts (`file` parts). */
+export type DocumentFormat = 'pdf' | 'txt' | 'md' | 'csv' | 'html';
+
+/**
+ * An image of a user message, decoded and checked (lambdas/core/media).
+ * `data` is the base64 the client sent; `sha256` keys the response cache.
+ */
+export interface ImagePart {
+  readonly type: 'image';
+  readonly format: ImageFormat;
+  readonly mimeType: string;
+  readonly data: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** Pixel size read from the header (absent when it can't be read cheaply). */
+  readonly width?: number;
+  readonly height?: number;
+  readonly detail?: 'auto' | 'low' | 'high';
+}
+
+/** A document (`file` part) of a user message, decoded and checked. */
+export interface DocumentPart {
+  readonly type: 'document';
+  readonly format: DocumentFormat;
+  readonly mimeType: string;
+  readonly data: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly filename?: string;
+  /** PDF page count estimate (from the page objects). */
+  readonly pages?: number;
+}
+
+/** An http(s) image not fetched yet (lambdas/core/media/resolve.ts fetches it). */
+export interface RemoteImagePart {
+  readonly type: 'remote_image';
+  readonly url: string;
+  readonly detail?: 'auto' | 'low' | 'high';
+}
+
+/** One ordered part of a user message that carries media. */
+export type UserContentPart =
+  | { readonly type: 'text'; readonly text: string }
+  | ImagePart
+  | DocumentPart
+  | RemoteImagePart;
+
 /** A normalised chat message (text parts already joined). */
 export type ChatMessage =
   | { readonly role: 'system'; readonly content: string }
-  | { readonly role: 'user'; readonly content: string; readonly name?: string }
+  | {
+      readonly role: 'user';
+      /** The text parts joined: what guardrails, logs and token counts see. */
+      readonly content: string;
+      readonly name?: string;
+      /**
+       * Present only when the message carries images or documents: every
+       * part in order (text included). Adapters that know media read it;
+       * text-only messages never have it, so they are unchanged.
+       */
+      readonly parts?: readonly UserContentPart[];
+    }
   | {
       readonly role: 'assistant';
       readonly content: string | null;

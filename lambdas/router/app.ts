@@ -35,6 +35,7 @@ import {
 } from '../core/gateway/planner';
 import { JSON_HEADERS, type ResponseSink } from '../core/gateway/sink';
 import type { GuardrailService } from '../core/guardrails/service';
+import { type MediaResolver, resolveMedia } from '../core/media/resolve';
 import type { TenantDirectory } from '../core/tenants/directory';
 
 /** Everything the router needs; built once per container (AWS) or process (local). */
@@ -58,6 +59,8 @@ export interface RouterDeps extends ChatServiceDeps, PlannerDeps {
   readonly limits?: LimitStage;
   /** Embedding answer cache (`/v1/embeddings`; absent: every answer is a bypass). */
   readonly embeddingCache?: EmbeddingCache;
+  /** Fetches http(s) image URLs under the SSRF policy (absent: they are refused). */
+  readonly media?: MediaResolver;
 }
 
 /** Routes one API Gateway proxy event to the core and writes the answer to the sink. */
@@ -188,8 +191,10 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           // Limits first: a refused request costs no guardrail call.
           const limited = await deps.limits?.admit(parsed, tenant);
           try {
+            // Remote images are fetched only for admitted requests (the
+            // limit stage counted them at their worst-case size).
             const request = await guardInput(
-              limited?.request ?? parsed,
+              await resolveMedia(deps.media, limited?.request ?? parsed),
               deps,
               sink.signal
             );

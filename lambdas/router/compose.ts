@@ -24,6 +24,8 @@ import type { Guardrail } from '../core/guardrails/types';
 import type { KillSwitchStore } from '../core/kill-switches/types';
 import { rewardWeightsFor } from '../core/learning/config';
 import type { LimitCounterStore } from '../core/limits/types';
+import { resolveMediaSettings } from '../core/media/config';
+import { createMediaResolver } from '../core/media/resolve';
 import type {
   BanditStore,
   DecisionLog,
@@ -211,6 +213,7 @@ export function composeRouter(parts: RouterParts): {
       : undefined,
     guardrails,
     outputGuard: new OutputGuard(guardrails),
+    media: createMediaResolver(config.media ?? resolveMediaSettings(undefined)),
   };
   const admin = parts.admin?.(deps);
   const all: RouterDeps = admin ? { ...deps, admin } : deps;

@@ -1,6 +1,7 @@
 import type { ZodMiniType } from 'zod/mini';
 import * as z from 'zod/mini';
 import './zod-locale';
+import { parseFile, parseImageUrl } from '../media/parse';
 import type {
   ChatMessage,
   ChatRequest,
@@ -8,6 +9,7 @@ import type {
   ToolCall,
   ToolChoice,
   ToolDefinition,
+  UserContentPart,
 } from '../types';
 import { badRequest, type GatewayError } from './errors';
 import { validatorFor } from './json-schema';
@@ -28,6 +30,31 @@ const textPart = z.strictObject({
 const textContent = z.union([
   z.string(),
   z.array(textPart).check(z.minLength(1)),
+]);
+
+const imageUrlPart = z.strictObject({
+  type: z.literal('image_url'),
+  image_url: z.strictObject({
+    url: z.string().check(z.minLength(1)),
+    detail: z.optional(z.enum(['auto', 'low', 'high'])),
+  }),
+});
+
+const filePart = z.strictObject({
+  type: z.literal('file'),
+  file: z.strictObject({
+    file_data: z.optional(z.string()),
+    file_id: z.optional(z.string()),
+    filename: z.optional(z.string().check(z.maxLength(256))),
+  }),
+});
+
+/** User content: text, or parts with images (`image_url`) and documents (`file`). */
+const userContent = z.union([
+  z.string(),
+  z
+    .array(z.discriminatedUnion('type', [textPart, imageUrlPart, filePart]))
+    .check(z.minLength(1)),
 ]);
 
 const toolCallSchema = z.strictObject({
@@ -54,7 +81,7 @@ const messageSchema = z.discriminatedUnion('role', [
   }),
   z.strictObject({
     role: z.literal('user'),
-    content: textContent,
+    content: userContent,
     name: nameField,
   }),
   z.strictObject({
@@ -214,6 +241,7 @@ const chatRequestSchema = z.strictObject({
 });
 
 type RawChatRequest = z.infer<typeof chatRequestSchema>;
+type RawUserContent = z.infer<typeof userContent>;
 
 /** Formats a zod path as an OpenAI `param` (`messages[0].content`). */
 export function formatParam(path: readonly PropertyKey[]): string | null {
@@ -287,13 +315,16 @@ function normaliseMessages(raw: RawChatRequest['messages']): ChatMessage[] {
       case 'developer':
         out.push({ role: 'system', content: joinText(m.content) });
         break;
-      case 'user':
-        out.push(
-          m.name
-            ? { role: 'user', content: joinText(m.content), name: m.name }
-            : { role: 'user', content: joinText(m.content) }
-        );
+      case 'user': {
+        const parts = userParts(m.content, i);
+        out.push({
+          role: 'user',
+          content: joinText(m.content),
+          ...(m.name ? { name: m.name } : {}),
+          ...(parts ? { parts } : {}),
+        });
         break;
+      }
       case 'assistant': {
         const toolCalls: ToolCall[] | undefined = m.tool_calls?.length
           ? m.tool_calls
@@ -374,14 +405,36 @@ function checkTools(
   }
 }
 
-/** Images/audio/files are not supported yet: say so by name, not as a schema mismatch. */
+/** Media parts of user messages (lambdas/core/media); text-only gives undefined. */
+function userParts(
+  content: RawUserContent,
+  i: number
+): UserContentPart[] | undefined {
+  if (typeof content === 'string') return undefined;
+  if (content.every((p) => p.type === 'text')) return undefined;
+  return content.map((p, j): UserContentPart => {
+    const param = `messages[${i}].content[${j}]`;
+    switch (p.type) {
+      case 'text':
+        return { type: 'text', text: p.text };
+      case 'image_url':
+        return parseImageUrl(p.image_url.url, p.image_url.detail, param);
+      default:
+        return parseFile(p.file, param);
+    }
+  });
+}
+
+/** Parts we can't take (audio, media outside user turns): say so by name, not as a schema mismatch. */
 function rejectNonTextParts(messages: unknown): void {
   if (!Array.isArray(messages)) return;
   messages.forEach((m, i) => {
     const content = (m as { content?: unknown } | null)?.content;
     if (!Array.isArray(content)) return;
+    const isUser = (m as { role?: unknown }).role === 'user';
     content.forEach((part, j) => {
       const type = (part as { type?: unknown } | null)?.type;
+      if (isUser && (type === 'image_url' || type === 'file')) return;
       if (typeof type === 'string' && type !== 'text' && type !== 'refusal') {
         throw badRequest(
           `messages[${i}].content[${j}].type: content parts of type ${JSON.stringify(type.slice(0, 40))} are not supported; send text`,

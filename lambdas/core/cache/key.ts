@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { cacheKeyMessages } from '../media/text';
 import type { RoutingContext } from '../routing/types';
 import type { ChatRequest } from '../types';
 
@@ -62,7 +63,8 @@ export function cacheKey(
     v: 1,
     tenant: tenantId,
     model: modelKey(context),
-    messages: request.messages,
+    // Media keep their sha256 (the bytes' hash), not the base64 itself.
+    messages: cacheKeyMessages(request.messages),
     tools: request.tools ?? null,
     tool_choice: request.toolChoice ?? null,
     parallel_tool_calls: request.parallelToolCalls ?? null,

@@ -15,6 +15,7 @@ import {
   resolveLearningSettings,
 } from '../learning/config';
 import { type LimitSettings, resolveLimitSettings } from '../limits/config';
+import { type MediaSettings, resolveMediaSettings } from '../media/config';
 import { resolveModelEntry } from '../registry/model-entry';
 import { formatIssues } from '../registry/schema';
 import {
@@ -167,6 +168,8 @@ export interface GatewayConfig {
   readonly cache: CacheSettings;
   readonly learning: LearningSettings;
   readonly experiments: ExperimentsSettings;
+  /** Remote image fetching (lambdas/core/media/config.ts); absent: defaults. */
+  readonly media?: MediaSettings;
 }
 
 /** Default credential env vars per family. */
@@ -462,6 +465,7 @@ export function resolveConfig(
     cache: resolveCacheSettings(file.cache),
     learning: resolveLearningSettings(file.learning),
     experiments: resolveExperimentsSettings(file.experiments),
+    media: resolveMediaSettings(file.media),
   };
 }
 
@@ -495,7 +499,14 @@ export function defaultConfigFile(
         id: 'claude-sonnet',
         provider: 'bedrock',
         providerModelId: `${geo}.anthropic.claude-sonnet-4-20250514-v1:0`,
-        capabilities: ['tools', 'streaming', 'structured_output', 'reasoning'],
+        capabilities: [
+          'tools',
+          'streaming',
+          'vision',
+          'documents',
+          'structured_output',
+          'reasoning',
+        ],
         contextWindow: 200_000,
         maxOutputTokens: 8192,
         pricing: { inputPer1M: 3, outputPer1M: 15 },
@@ -507,7 +518,13 @@ export function defaultConfigFile(
         id: 'nova-lite',
         provider: 'bedrock',
         providerModelId: `${geo}.amazon.nova-lite-v1:0`,
-        capabilities: ['tools', 'streaming', 'structured_output'],
+        capabilities: [
+          'tools',
+          'streaming',
+          'vision',
+          'documents',
+          'structured_output',
+        ],
         contextWindow: 300_000,
         maxOutputTokens: 5000,
         pricing: { inputPer1M: 0.06, outputPer1M: 0.24 },
@@ -525,6 +542,8 @@ export function defaultConfigFile(
       capabilities: [
         'tools',
         'streaming',
+        'vision',
+        'documents',
         'json_mode',
         'structured_output',
         'reasoning',
@@ -546,7 +565,8 @@ export function defaultConfigFile(
       id: 'llama-maverick',
       provider: 'openai-compatible',
       providerModelId: 'Llama-4-Maverick-17B-128E-Instruct-FP8',
-      capabilities: ['tools', 'streaming', 'structured_output'],
+      // Llama 4 reads images; the Llama API takes no file parts.
+      capabilities: ['tools', 'streaming', 'vision', 'structured_output'],
       contextWindow: 128_000,
       maxOutputTokens: 4096,
       pricing: { inputPer1M: 0.2, outputPer1M: 0.6 },
@@ -561,7 +581,8 @@ export function defaultConfigFile(
     provider: 'echo',
     providerModelId: 'echo',
     aliases: ['local-echo'],
-    capabilities: ['tools', 'streaming', 'json_mode'],
+    // Echo ignores media but accepts it, so attachments can be smoke-tested.
+    capabilities: ['tools', 'streaming', 'json_mode', 'vision', 'documents'],
     contextWindow: 1_000_000,
     maxOutputTokens: 100_000,
     pricing: { inputPer1M: 0, outputPer1M: 0 },

@@ -6,6 +6,7 @@ import { experimentsSettingsSchema } from '../experiments/config';
 import { guardrailSettingsSchema } from '../guardrails/config';
 import { learningSettingsSchema } from '../learning/config';
 import { limitSettingsSchema } from '../limits/config';
+import { mediaSettingsSchema } from '../media/config';
 
 /**
  * The gateway configuration file (`GATEWAY_CONFIG`). A public contract:
@@ -130,6 +131,8 @@ export const capabilitySchema = z.enum([
   'tools',
   'streaming',
   'vision',
+  /** Accepts `file` parts: PDF and text documents. */
+  'documents',
   'json_mode',
   /** `response_format` json_schema / json_object served natively or by a forced tool call. */
   'structured_output',
@@ -350,6 +353,7 @@ export const gatewayConfigSchema = z.strictObject({
   cache: z.optional(cacheSettingsSchema),
   learning: z.optional(learningSettingsSchema),
   experiments: z.optional(experimentsSettingsSchema),
+  media: z.optional(mediaSettingsSchema),
 });
 
 /** The configuration file as written (before defaults). */

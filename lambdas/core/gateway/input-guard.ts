@@ -10,6 +10,7 @@ import {
 } from '../guardrails/injection';
 import type { GuardrailService } from '../guardrails/service';
 import type { GuardText } from '../guardrails/types';
+import { withUserText } from '../media/text';
 import type { ChatMessage, ChatRequest } from '../types';
 
 /** Dependencies of the input guardrail stage. */
@@ -101,6 +102,7 @@ export async function guardInput(
 }
 
 function withContent(m: ChatMessage, content: string): ChatMessage {
+  if (m.role === 'user') return withUserText(m, content);
   return m.role === 'assistant' ? m : { ...m, content };
 }
 
@@ -118,7 +120,12 @@ export function fenceMarkedContext(
   for (const m of messages) {
     out.push(
       m.role === 'user' && isContextName(m.name)
-        ? { role: 'user', content: fenceContext(m.content) }
+        ? withUserText(
+            m.parts
+              ? { role: 'user', content: m.content, parts: m.parts }
+              : { role: 'user', content: m.content },
+            fenceContext(m.content)
+          )
         : m
     );
   }

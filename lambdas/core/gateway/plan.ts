@@ -2,6 +2,7 @@ import { GatewayError } from '../api/errors';
 import type { ResolvedRouting, ResolvedTenant } from '../config/load';
 import type { Assignment } from '../experiments/assignment';
 import type { ExplorationSettings } from '../learning/config';
+import { mediaContext, mediaErrorParam } from '../media/routing';
 import type { BanditStore, LatencyTracker } from '../ports';
 import { decide } from '../routing/decide';
 import type {
@@ -103,6 +104,7 @@ export function routingContext(
     maxLatencyMs: request.routing.maxLatencyMs ?? routing.slaMs[tier],
     promptChars: promptChars(request),
     messageCount: request.messages.length,
+    ...mediaContext(request),
     maxOutputTokens: request.maxTokens,
     allowedModels: tenant.allowedModels,
     allowedProviders: tenant.allowedProviders,
@@ -201,6 +203,6 @@ export function noCandidateError(decision: RoutingDecision): GatewayError {
     relevant.length > 0
       ? `no model satisfies this request (${summary})`
       : 'no model is configured for this request',
-    { param: 'model' }
+    { param: mediaErrorParam(relevant) ?? 'model' }
   );
 }

@@ -1,3 +1,5 @@
+import { mediaExclusion } from '../media/routing';
+import { mediaTokens } from '../media/summary';
 import { estimatePromptTokens } from '../tokens';
 import type { ChatRequest, ModelConfig, ProviderType } from '../types';
 import type { Exclusion, ExternalExclusion, RoutingContext } from './types';
@@ -23,12 +25,13 @@ const TOKENS_PER_MESSAGE = estimatePromptTokens(
 
 /** Estimated prompt tokens of the routed request for one provider family. */
 export function estimateContextPromptTokens(
-  ctx: Pick<RoutingContext, 'promptChars' | 'messageCount'>,
+  ctx: Pick<RoutingContext, 'promptChars' | 'messageCount' | 'media'>,
   providerType: ProviderType
 ): number {
   return (
     estimatePromptTokens(EMPTY_REQUEST, providerType, ctx.promptChars) +
-    TOKENS_PER_MESSAGE * ctx.messageCount
+    TOKENS_PER_MESSAGE * ctx.messageCount +
+    (ctx.media ? mediaTokens(ctx.media, providerType) : 0)
   );
 }
 
@@ -164,6 +167,8 @@ function firstExclusion(
       reason: `reasoning_effort needs the reasoning capability (has: ${capabilityList(model)})`,
     };
   }
+  const media = ctx.media ? mediaExclusion(model, ctx.media) : undefined;
+  if (media) return media;
   const needed =
     estimateContextPromptTokens(ctx, model.providerType) +
     (ctx.maxOutputTokens ?? 0);

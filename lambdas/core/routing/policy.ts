@@ -61,7 +61,10 @@ export function domainScore(model: ModelConfig, domain: string): number {
  */
 export function estimateRequestCostUsd(
   model: ModelConfig,
-  ctx: Pick<RoutingContext, 'promptChars' | 'messageCount' | 'maxOutputTokens'>
+  ctx: Pick<
+    RoutingContext,
+    'promptChars' | 'messageCount' | 'maxOutputTokens' | 'media'
+  >
 ): number {
   const completionTokens = Math.min(
     ctx.maxOutputTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS,

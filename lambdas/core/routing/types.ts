@@ -1,4 +1,5 @@
 import type { TierWeights } from '../config/schema';
+import type { MediaItem } from '../media/summary';
 import type { BudgetTier, ModelConfig } from '../types';
 
 /** A random source in [0, 1). Injected so decisions are reproducible in tests. */
@@ -36,6 +37,8 @@ export interface RoutingContext {
   /** Prompt size in characters; tokens are estimated per provider family. */
   readonly promptChars: number;
   readonly messageCount: number;
+  /** Images and documents of the request (media/summary.ts); absent when none. */
+  readonly media?: readonly MediaItem[];
   /** Requested completion size (max_tokens) or undefined. */
   readonly maxOutputTokens?: number;
   /** Tenant allowlist of model ids; undefined = all. */
@@ -59,6 +62,10 @@ export type ExclusionCode =
   | 'capability_reasoning'
   /** A chat request met an embedding model, or an embeddings request a chat model. */
   | 'capability_embeddings'
+  | 'capability_vision'
+  | 'capability_documents'
+  /** A provider limit on images/documents (format, bytes, pixels, count). */
+  | 'media_limits'
   | 'context_window'
   | 'kill_switch'
   | 'circuit_open'

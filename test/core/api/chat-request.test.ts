@@ -177,12 +177,45 @@ describe('Function: parseChatRequest', () => {
         'invalid_type',
       ],
       [
-        'an image part',
+        'an image part that is neither a data URL nor http(s)',
         {
           ...base,
           messages: [
             {
               role: 'user',
+              content: [{ type: 'image_url', image_url: { url: 'x' } }],
+            },
+          ],
+        },
+        'messages[0].content[0].image_url.url',
+        'invalid_value',
+      ],
+      [
+        'an audio part',
+        {
+          ...base,
+          messages: [
+            {
+              role: 'user',
+              content: [
+                {
+                  type: 'input_audio',
+                  input_audio: { data: 'AAAA', format: 'wav' },
+                },
+              ],
+            },
+          ],
+        },
+        'messages[0].content[0].type',
+        'unsupported_content_type',
+      ],
+      [
+        'an image part in a system message',
+        {
+          ...base,
+          messages: [
+            {
+              role: 'system',
               content: [{ type: 'image_url', image_url: { url: 'x' } }],
             },
           ],

@@ -126,6 +126,8 @@ interface WireBlock {
     content?: { text?: string; json?: unknown }[];
     status?: string;
   };
+  image?: { format?: string; source?: { bytes?: unknown } };
+  document?: { format?: string; name?: string; source?: { bytes?: unknown } };
 }
 interface WireMessage {
   role?: string;
@@ -594,6 +596,8 @@ function validate(req: WireRequest): string | undefined {
       const block = m.content[j]!;
       if (typeof block.text === 'string' && block.text.trim().length === 0)
         return `The text field in the ContentBlock object at messages.${i}.content.${j} is blank. Add text to the text field, and try again.`;
+      const media = validateMediaBlock(block, i, j, m.role);
+      if (media) return media;
       if (block.toolUse) {
         usesTools = true;
         if (m.role !== 'assistant')
@@ -629,6 +633,49 @@ function validate(req: WireRequest): string | undefined {
     return 'The first message cannot contain toolResult blocks without a preceding toolUse.';
   if (usesTools && !req.toolConfig)
     return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
+  return undefined;
+}
+
+const IMAGE_FORMATS = ['png', 'jpeg', 'gif', 'webp'];
+const DOCUMENT_FORMATS = [
+  'pdf',
+  'csv',
+  'doc',
+  'docx',
+  'xls',
+  'xlsx',
+  'html',
+  'txt',
+  'md',
+];
+const DOCUMENT_NAME = /^(?!.*\s\s)[A-Za-z0-9\s\-()[\]]+$/;
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Converse image/document blocks: bytes arrive base64 in the JSON body. */
+function validateMediaBlock(
+  block: WireBlock,
+  i: number,
+  j: number,
+  role: string | undefined
+): string | undefined {
+  const at = `messages.${i}.content.${j}`;
+  for (const kind of ['image', 'document'] as const) {
+    const b = block[kind];
+    if (!b) continue;
+    if (role !== 'user')
+      return `${kind} blocks are only allowed in user messages (${at}).`;
+    const formats = kind === 'image' ? IMAGE_FORMATS : DOCUMENT_FORMATS;
+    if (!formats.includes(b.format ?? ''))
+      return `1 validation error detected: Value '${String(b.format)}' at '${at}.${kind}.format' failed to satisfy constraint: Member must satisfy enum value set: [${formats.join(', ')}]`;
+    const bytes = b.source?.bytes;
+    if (typeof bytes !== 'string' || bytes.length === 0 || !B64.test(bytes))
+      return `${at}.${kind}.source.bytes must be base64 data`;
+    if (kind === 'document') {
+      const name = (b as { name?: string }).name ?? '';
+      if (!DOCUMENT_NAME.test(name))
+        return `The document file name can only contain alphanumeric characters, whitespace characters, hyphens, parentheses, and square brackets. The name can't contain more than one consecutive whitespace character. (${at})`;
+    }
+  }
   return undefined;
 }
 

@@ -292,6 +292,25 @@ function validatePart(part: unknown, at: string): void {
     throw new InvalidArgument(
       `Invalid value at '${at}.thought_signature' (TYPE_BYTES), Base64 decoding failed`
     );
+  const inline = part.inlineData;
+  if (inline !== undefined) {
+    if (
+      !isObject(inline) ||
+      typeof inline.mimeType !== 'string' ||
+      !/^[a-z]+\/[a-z0-9.+-]+$/.test(inline.mimeType)
+    )
+      throw new InvalidArgument(
+        `Invalid value at '${at}.inline_data.mime_type'`
+      );
+    if (
+      typeof inline.data !== 'string' ||
+      inline.data.length === 0 ||
+      !/^[A-Za-z0-9+/_-]*={0,2}$/.test(inline.data)
+    )
+      throw new InvalidArgument(
+        `Invalid value at '${at}.inline_data.data' (TYPE_BYTES), Base64 decoding failed`
+      );
+  }
   const call = part.functionCall;
   if (call !== undefined) {
     if (!isObject(call) || typeof call.name !== 'string')

@@ -11,6 +11,7 @@ import type {
   ToolUseBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import { withSystemPrelude } from '../../guardrails/prelude';
+import { bedrockBlocks } from '../../media/provider-blocks';
 import type {
   ChatMessage,
   ChatRequest,
@@ -117,9 +118,12 @@ function toMessages(
         break;
       case 'user':
         // An empty user turn still separates two assistant turns.
-        push('user', [
-          { text: nonBlank(m.content) ? m.content : PLACEHOLDER_TEXT },
-        ]);
+        push(
+          'user',
+          m.parts
+            ? bedrockBlocks(m.parts)
+            : [{ text: nonBlank(m.content) ? m.content : PLACEHOLDER_TEXT }]
+        );
         break;
       case 'assistant': {
         const blocks: ContentBlock[] = [];

@@ -1,3 +1,4 @@
+import { geminiParts } from '../../media/provider-blocks';
 import type { ChatRequest, ModelConfig, ToolChoice } from '../../types';
 import { budgetFor, effortFor } from '../reasoning';
 import { toGeminiParameters } from './schema';
@@ -89,7 +90,11 @@ function toContents(request: ChatRequest, model: ModelConfig): GeminiContent[] {
       case 'user':
         turns.push({
           role: 'user',
-          parts: message.content ? [{ text: message.content }] : [],
+          parts: message.parts
+            ? geminiParts(message.parts)
+            : message.content
+              ? [{ text: message.content }]
+              : [],
         });
         break;
       case 'assistant': {

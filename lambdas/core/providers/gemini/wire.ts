@@ -13,6 +13,8 @@ export interface GeminiPart {
   thoughtSignature?: string;
   functionCall?: GeminiFunctionCall;
   functionResponse?: GeminiFunctionResponse;
+  /** An image or document sent inline (base64). */
+  inlineData?: { mimeType: string; data: string };
 }
 
 /** A function call the model made. `args` is an object, not a JSON string. */

@@ -1,4 +1,5 @@
 import { withSystemPrelude } from '../../guardrails/prelude';
+import { openAIParts } from '../../media/provider-blocks';
 import type {
   ChatMessage,
   ChatRequest,
@@ -29,6 +30,15 @@ function toWireMessage(message: ChatMessage): WireMessage {
         content: message.content,
         tool_call_id: message.toolCallId,
       };
+    case 'user':
+      if (message.parts) {
+        return {
+          role: 'user',
+          content: openAIParts(message.parts),
+          ...(message.name ? { name: message.name } : {}),
+        };
+      }
+      return message;
     default:
       // System and user messages already have OpenAI's shape: reuse them
       // rather than copy them on the hot path.

@@ -1,3 +1,4 @@
+import type { OpenAIUserPart } from '../../media/provider-blocks';
 /**
  * The subset of the OpenAI Chat Completions wire format the adapter reads and
  * writes. Every field a server may omit is optional: vLLM, Ollama and the
@@ -18,7 +19,12 @@ export interface WireToolCall {
 /** A request message. */
 export type WireMessage =
   | { readonly role: 'system'; readonly content: string }
-  | { readonly role: 'user'; readonly content: string; readonly name?: string }
+  | {
+      readonly role: 'user';
+      /** A string, or OpenAI content parts when the message carries media. */
+      readonly content: string | readonly OpenAIUserPart[];
+      readonly name?: string;
+    }
   | {
       readonly role: 'assistant';
       readonly content: string | null;
