@@ -135,6 +135,8 @@ export function buildGatewayApp(
     evidently: context.evidently,
     network: functionNetwork,
     routerSourceMaps: context.routerSourceMaps,
+    routerWarmPool: context.routerWarmPool,
+    webSocketWarmPool: context.webSocketWarmPool,
     routerConfigJson: loadRouterConfig(
       app.node.tryGetContext('routerConfig') ?? undefined
     ),

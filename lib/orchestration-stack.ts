@@ -15,6 +15,7 @@ import {
 import { GatewayKey } from './constructs/gateway-key';
 import { ROUTER_SERVICE_NAME } from './constructs/gateway-metrics';
 import { RouterApi } from './constructs/router-api';
+import type { WarmPoolSettings } from './constructs/warm-pool';
 import { GatewayWebSocketApi } from './constructs/websocket-api';
 import { type GatewayStackProps, namePrefix } from './gateway-stack-props';
 import type { GatewayTables } from './model-registry-stack';
@@ -58,6 +59,13 @@ export interface OrchestrationStackProps extends GatewayStackProps {
    * @default false
    */
   readonly routerSourceMaps?: boolean;
+  /**
+   * Provisioned concurrency on the router's `live` alias, which the REST API
+   * then invokes (README "Warm pool"). @default - none: the API invokes $LATEST
+   */
+  readonly routerWarmPool?: WarmPoolSettings;
+  /** The same for the WebSocket function. @default - none */
+  readonly webSocketWarmPool?: WarmPoolSettings;
   /**
    * The router's config (providers, routing, resilience) as minified JSON,
    * passed as GATEWAY_CONFIG_JSON.
@@ -113,6 +121,8 @@ export class OrchestrationStack extends Stack {
         GATEWAY_CONFIG_JSON: props.routerConfigJson ?? '{}',
       },
     });
+
+    if (props.routerWarmPool) this.router.addWarmPool(props.routerWarmPool);
 
     // Least privilege: the router only reads the registry, route sets and
     // kill switches and never sees the audit table; the admin function holds
@@ -268,7 +278,7 @@ export class OrchestrationStack extends Stack {
     this.api = new RouterApi(this, 'Api', {
       apiName: prefix,
       stageName: gatewayEnv,
-      handler: this.router.function,
+      handler: this.router.invokeTarget,
       adminHandler: this.admin.function,
       logKey: key,
       logRetention: settings.logRetention,
@@ -286,6 +296,7 @@ export class OrchestrationStack extends Stack {
       logRemovalPolicy: settings.removalPolicy,
       throttle: settings.apiThrottle,
       network: props.network,
+      warmPool: props.webSocketWarmPool,
     });
     new CfnOutput(this, 'WebSocketUrl', {
       description:
