@@ -101,6 +101,24 @@ function chat(body: Record<string, unknown>): APIGatewayProxyEvent {
   };
 }
 
+/** Items written whole (Put, batch and transaction puts) by the last count. */
+const putItems: Record<string, unknown>[] = [];
+
+function collectPuts(input: Record<string, unknown>): void {
+  const item = input.Item as Record<string, unknown> | undefined;
+  if (item) putItems.push(item);
+  for (const t of (input.TransactItems as { Put?: { Item: never } }[]) ?? []) {
+    if (t.Put) putItems.push(t.Put.Item);
+  }
+  const batch = input.RequestItems as Record<string, unknown> | undefined;
+  for (const v of Object.values(batch ?? {})) {
+    if (!Array.isArray(v)) continue;
+    for (const r of v as { PutRequest?: { Item: never } }[]) {
+      if (r.PutRequest) putItems.push(r.PutRequest.Item);
+    }
+  }
+}
+
 /** The DynamoDB operations sent while `fn` runs (and just after it). */
 async function countOps(fn: () => Promise<void>): Promise<OpCounts> {
   const counts: OpCounts = {};
@@ -120,9 +138,11 @@ async function countOps(fn: () => Promise<void>): Promise<OpCounts> {
       ...rest: unknown[]
     ) {
       const name = command.constructor.name;
-      const c = (counts[name] ??= { calls: 0, items: 0 });
+      const c = counts[name] ?? { calls: 0, items: 0 };
+      counts[name] = c;
       c.calls += 1;
       c.items += itemsOf(command.input);
+      collectPuts(command.input);
       return original.call(this, command, ...rest);
     } as never);
   }
@@ -272,6 +292,25 @@ describe('Lambda: DynamoDB operations per request (AWS composition)', () => {
     });
     // Assess
     expect(ops).toEqual(PAID_REQUEST);
+  });
+
+  it('writes items under 1 KB, so each costs one write unit (two in a transaction)', async () => {
+    // Arrange
+    putItems.length = 0;
+    // Act
+    await countOps(async () => {
+      expect(
+        await serve({
+          temperature: 0,
+          messages: [{ role: 'user', content: 'size my items' }],
+        })
+      ).toBe(200);
+    });
+    // Assess: JSON length over-counts DynamoDB's size (no quotes, braces).
+    expect(putItems.length).toBeGreaterThanOrEqual(3);
+    for (const item of putItems) {
+      expect(JSON.stringify(item).length).toBeLessThan(1024);
+    }
   });
 
   it('a streamed completion makes exactly the same operations', async () => {
