@@ -55,6 +55,8 @@ export interface LambdaMemoryFigures {
    * the work that Lambda's memory-proportional CPU share stretches.
    */
   readonly cpuMsPerRequest: number;
+  /** The part of it spent before the first byte reached the response stream, ms. */
+  readonly cpuBeforeFirstByteMs: number;
 }
 
 // One execution environment: sequential invocations, rss sampled around
@@ -66,10 +68,19 @@ const { handler } = await import(process.env.LAMBDA_COST_BUNDLE);
 let peak = process.memoryUsage().rss;
 const afterInit = peak;
 const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+let ttfbCpuUs = 0;
 class Sink extends Writable {
   text = '';
+  cpu0 = process.cpuUsage();
   setContentType() {}
-  _write(c, _e, cb) { this.text += c.toString(); cb(); }
+  _write(c, _e, cb) {
+    if (this.text === '') {
+      const d = process.cpuUsage(this.cpu0);
+      ttfbCpuUs += d.user + d.system;
+    }
+    this.text += c.toString();
+    cb();
+  }
 }
 const n = Number(process.env.LAMBDA_COST_REQUESTS);
 const prompt = 'Summarise the cost of a streamed request. '.repeat(40);
@@ -80,6 +91,7 @@ for (let i = 0; i < n; i++) {
   if (i === 1) {
     process.stdout.write('\\nLAMBDA_COST_WARM\\n');
     cpuStart = process.cpuUsage();
+    ttfbCpuUs = 0;
   }
   const sink = new Sink();
   await handler({
@@ -105,6 +117,7 @@ process.stderr.write('LAMBDA_COST_RESULT ' + JSON.stringify({
   maxRssMiB: mib(process.resourceUsage().maxRSS * 1024),
   rssAtEndMiB: mib(m.rss), heapUsedAtEndMiB: mib(m.heapUsed),
   meanRequestMs: Math.round((elapsed / n) * 100) / 100,
+  cpuBeforeFirstByteMs: Math.round((ttfbCpuUs / 1000 / Math.max(1, n - 1)) * 100) / 100,
   cpuMsPerRequest: Math.round(((cpu.user + cpu.system) / 1000 / Math.max(1, n - 1)) * 100) / 100,
 }) + '\\n');
 process.exit(0);
