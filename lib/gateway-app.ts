@@ -136,6 +136,7 @@ export function buildGatewayApp(
     network: functionNetwork,
     routerSourceMaps: context.routerSourceMaps,
     routerWarmPool: context.routerWarmPool,
+    routerMemorySize: context.routerMemorySize,
     webSocketWarmPool: context.webSocketWarmPool,
     routerConfigJson: loadRouterConfig(
       app.node.tryGetContext('routerConfig') ?? undefined

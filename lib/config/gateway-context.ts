@@ -48,6 +48,8 @@ export interface GatewayContext {
    * `routerProvisionedUtilization`); undefined = off, the APIs invoke $LATEST.
    */
   readonly routerWarmPool?: WarmPoolSettings;
+  /** Router memory in MB (`-c routerMemorySize=`); undefined = the stack default. */
+  readonly routerMemorySize?: number;
   /**
    * The same for the WebSocket function (`-c webSocketProvisionedConcurrency=N`,
    * `webSocketProvisionedMax`; shares `routerProvisionedUtilization`).
@@ -225,6 +227,17 @@ export function readGatewayContext(
     'routerProvisionedUtilization',
     problems
   );
+  const routerMemorySize = readNumber(node, 'routerMemorySize', problems);
+  if (
+    routerMemorySize !== undefined &&
+    (!Number.isInteger(routerMemorySize) ||
+      routerMemorySize < 128 ||
+      routerMemorySize > 10240)
+  ) {
+    problems.push(
+      `routerMemorySize must be an integer between 128 and 10240, got ${routerMemorySize}`
+    );
+  }
   const routerWarmPool = readWarmPool(node, 'router', utilization, problems);
   const webSocketWarmPool = readWarmPool(
     node,
@@ -252,6 +265,7 @@ export function readGatewayContext(
     routerSourceMaps: readBoolean(node, 'routerSourceMaps', false, problems),
     routerWarmPool,
     webSocketWarmPool,
+    routerMemorySize,
   };
 }
 

@@ -139,6 +139,28 @@ describe('Class: WarmPool (router provisioned concurrency)', () => {
     expect.assertions(2);
   });
 
+  it('gives the router 512 MB unless -c routerMemorySize says otherwise', () => {
+    // GIVEN
+    const routerMemory = (t: Template): unknown[] =>
+      Object.values(
+        t.findResources('AWS::Lambda::Function', {
+          Properties: {
+            Description: 'OpenAI-compatible router (response streaming)',
+          },
+        })
+      ).map((f) => f.Properties.MemorySize);
+    // WHEN
+    const custom = templateOf(
+      buildTestGateway({ routerMemorySize: '1024' }).orchestration
+    );
+    // THEN
+    expect(routerMemory(off)).toEqual([512]);
+    expect(routerMemory(custom)).toEqual([1024]);
+    expect(() => buildTestGateway({ routerMemorySize: 100 })).toThrow(
+      /routerMemorySize must be an integer between 128 and 10240, got 100/
+    );
+  });
+
   it('fails synth on a ceiling without a floor', () => {
     // WHEN / THEN
     expect(() => buildTestGateway({ routerProvisionedMax: 10 })).toThrow(
