@@ -17,6 +17,7 @@ import { canaryFigures } from './canary-sim';
 import { benchColdStart } from './cold-start';
 import { benchEmbeddings } from './embeddings-bench';
 import { benchInProcess } from './inprocess-bench';
+import { benchLambdaMemory } from './lambda-cost';
 import {
   benchFailoverLatency,
   benchKillSwitchPropagation,
@@ -293,6 +294,7 @@ async function main(): Promise<void> {
     const budgetSim = await simulateBudget({ seconds: QUICK ? 4 : 10 });
     const budgetLatency = await benchBudgetLatency(QUICK ? 100 : 300);
     const cold = await benchColdStart(QUICK ? 7 : 15);
+    const lambdaMemory = await benchLambdaMemory(QUICK ? 200 : 1000);
     const results = {
       date: new Date().toISOString(),
       node: process.version,
@@ -359,6 +361,10 @@ async function main(): Promise<void> {
           router_bundle: l.routerMs,
           added_over_reference: l.addedOverReferenceMs,
         })),
+      },
+      lambda_memory: {
+        ...lambdaMemory,
+        note: 'built router bundle, one request at a time in one process (a Lambda environment), streamed completions on DynamoDB Local with budgets and limits on; README "Cost per request" derives the memory size and the price',
       },
       targets: {
         added_p50_ms_c1: 0.3,
@@ -486,6 +492,12 @@ async function main(): Promise<void> {
         `bare ${l.bareMs.toFixed(1)} / reference ${l.referenceMs.toFixed(1)} / router ${l.routerMs.toFixed(1)}`,
         '<= +10',
       ]),
+      [
+        'router peak RSS, 1 req at a time (MiB)',
+        lambdaMemory.maxRssMiB.toFixed(1),
+        `${lambdaMemory.requests} streamed; init ${lambdaMemory.rssAfterInitMiB} / end ${lambdaMemory.rssAtEndMiB}; ${lambdaMemory.cpuMsPerRequest} ms CPU and ${lambdaMemory.logBytesPerRequest} log bytes per request`,
+        '< memorySize/2',
+      ],
       [
         'failover before first token, added p50 (ms)',
         failover.addedP50Ms.toFixed(3),

@@ -135,6 +135,9 @@ export function buildGatewayApp(
     evidently: context.evidently,
     network: functionNetwork,
     routerSourceMaps: context.routerSourceMaps,
+    routerWarmPool: context.routerWarmPool,
+    routerMemorySize: context.routerMemorySize,
+    webSocketWarmPool: context.webSocketWarmPool,
     routerConfigJson: loadRouterConfig(
       app.node.tryGetContext('routerConfig') ?? undefined
     ),

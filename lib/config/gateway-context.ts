@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import type { WarmPoolSettings } from '../constructs/warm-pool';
 
 /** Deployment environments the app knows; `-c env=` must be one of them. */
 export const GATEWAY_ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
@@ -41,6 +42,19 @@ export interface GatewayContext {
   readonly rollbackDryRun: boolean;
   /** Ship the router with a source map and `--enable-source-maps` (costs cold start). */
   readonly routerSourceMaps: boolean;
+  /**
+   * Provisioned concurrency on the router's `live` alias
+   * (`-c routerProvisionedConcurrency=N`, optional `routerProvisionedMax`,
+   * `routerProvisionedUtilization`); undefined = off, the APIs invoke $LATEST.
+   */
+  readonly routerWarmPool?: WarmPoolSettings;
+  /** Router memory in MB (`-c routerMemorySize=`); undefined = the stack default. */
+  readonly routerMemorySize?: number;
+  /**
+   * The same for the WebSocket function (`-c webSocketProvisionedConcurrency=N`,
+   * `webSocketProvisionedMax`; shares `routerProvisionedUtilization`).
+   */
+  readonly webSocketWarmPool?: WarmPoolSettings;
 }
 
 /** Per-environment defaults that follow from `env`. */
@@ -208,6 +222,30 @@ export function readGatewayContext(
     );
   }
 
+  const utilization = readNumber(
+    node,
+    'routerProvisionedUtilization',
+    problems
+  );
+  const routerMemorySize = readNumber(node, 'routerMemorySize', problems);
+  if (
+    routerMemorySize !== undefined &&
+    (!Number.isInteger(routerMemorySize) ||
+      routerMemorySize < 128 ||
+      routerMemorySize > 10240)
+  ) {
+    problems.push(
+      `routerMemorySize must be an integer between 128 and 10240, got ${routerMemorySize}`
+    );
+  }
+  const routerWarmPool = readWarmPool(node, 'router', utilization, problems);
+  const webSocketWarmPool = readWarmPool(
+    node,
+    'webSocket',
+    utilization,
+    problems
+  );
+
   if (problems.length > 0 || env === undefined) {
     throw new GatewayContextError(problems);
   }
@@ -225,7 +263,71 @@ export function readGatewayContext(
     sloModels: unique(sloModels),
     rollbackDryRun: readBoolean(node, 'rollbackDryRun', false, problems),
     routerSourceMaps: readBoolean(node, 'routerSourceMaps', false, problems),
+    routerWarmPool,
+    webSocketWarmPool,
+    routerMemorySize,
   };
+}
+
+// `-c <prefix>ProvisionedConcurrency=N` switches a pool on; 0 or absent is
+// off. Bounds are checked here so a bad value fails before synth starts.
+function readWarmPool(
+  node: Node,
+  prefix: 'router' | 'webSocket',
+  targetUtilization: number | undefined,
+  problems: string[]
+): WarmPoolSettings | undefined {
+  const floorKey = `${prefix}ProvisionedConcurrency`;
+  const maxKey = `${prefix}ProvisionedMax`;
+  const floor = readNumber(node, floorKey, problems);
+  const max = readNumber(node, maxKey, problems);
+  if (floor === undefined || floor === 0) {
+    if (max !== undefined) {
+      problems.push(`${maxKey} needs ${floorKey} of at least 1, got ${max}`);
+    }
+    return undefined;
+  }
+  const before = problems.length;
+  if (!Number.isInteger(floor) || floor < 1 || floor > 1000) {
+    problems.push(
+      `${floorKey} must be an integer between 0 and 1000, got ${floor}`
+    );
+  }
+  if (max !== undefined && (!Number.isInteger(max) || max < floor)) {
+    problems.push(
+      `${maxKey} must be an integer of at least ${floorKey} (${floor}), got ${max}`
+    );
+  }
+  if (
+    targetUtilization !== undefined &&
+    !(targetUtilization >= 0.1 && targetUtilization <= 0.9)
+  ) {
+    problems.push(
+      `routerProvisionedUtilization must be between 0.1 and 0.9, got ${targetUtilization}`
+    );
+  }
+  if (problems.length > before) return undefined;
+  return {
+    provisionedConcurrency: floor,
+    maxProvisionedConcurrency: max,
+    targetUtilization,
+  };
+}
+
+// The CLI passes numbers as strings; cdk.json and tests as numbers.
+function readNumber(
+  node: Node,
+  key: string,
+  problems: string[]
+): number | undefined {
+  const raw = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
+  if (!Number.isFinite(n)) {
+    problems.push(`${key} must be a number, got ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  return n;
 }
 
 // The CLI passes `-c vpc=false` as the string "false"; cdk.json and tests

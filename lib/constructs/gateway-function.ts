@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { LAMBDA_ESBUILD, LAMBDA_EXTERNAL_MODULES } from '../bundling';
 import { acknowledge, acknowledgeWildcardResources } from '../nag';
 import type { GatewayKey } from './gateway-key';
+import { WarmPool, type WarmPoolSettings } from './warm-pool';
 
 /** CloudWatch namespace every gateway function publishes EMF metrics to. */
 export const METRICS_NAMESPACE = 'AiGateway';
@@ -184,7 +185,11 @@ export class GatewayFunction extends Construct {
   /** Its execution role (no managed policies except VPC ENI access). */
   public readonly role: iam.Role;
 
+  /** Its provisioned-concurrency pool, once {@link addWarmPool} made one. */
+  public warmPool?: WarmPool;
+
   private readonly env = new Map<string, string>();
+  private readonly reservedConcurrency?: number;
 
   constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
     super(scope, id);
@@ -211,6 +216,8 @@ export class GatewayFunction extends Construct {
     if (problems.length > 0) {
       throw new Error(`GatewayFunction ${id}: ${problems.join('; ')}`);
     }
+
+    this.reservedConcurrency = props.reservedConcurrentExecutions;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: props.logKey.allowCloudWatchLogs().key,
@@ -286,6 +293,32 @@ export class GatewayFunction extends Construct {
   /** Its environment variables so far (a copy; later bindings are not in it). */
   public environmentVariables(): Record<string, string> {
     return Object.fromEntries(this.env);
+  }
+
+  /**
+   * Keeps environments warm: a published version behind the `live` alias
+   * with provisioned concurrency and utilization scaling. Integrations
+   * should then use {@link invokeTarget}. One pool per function.
+   */
+  public addWarmPool(settings: WarmPoolSettings): WarmPool {
+    if (this.warmPool) {
+      throw new Error(`${this.node.id} already has a warm pool`);
+    }
+    this.warmPool = new WarmPool(this, 'WarmPool', {
+      ...settings,
+      function: this.function,
+      reservedConcurrency: this.reservedConcurrency,
+    });
+    return this.warmPool;
+  }
+
+  /**
+   * What APIs should invoke: the warm pool's alias when there is one (an
+   * unqualified ARN runs $LATEST, which provisioned concurrency never
+   * covers), the function itself otherwise.
+   */
+  public get invokeTarget(): lambda.IFunction {
+    return this.warmPool?.alias ?? this.function;
   }
 
   /** The function's ARN. */

@@ -15,6 +15,7 @@ import {
   type GatewayFunctionNetwork,
 } from './gateway-function';
 import type { GatewayKey } from './gateway-key';
+import type { WarmPoolSettings } from './warm-pool';
 
 /** Props of {@link GatewayWebSocketApi}. */
 export interface GatewayWebSocketApiProps {
@@ -47,6 +48,11 @@ export interface GatewayWebSocketApiProps {
   readonly timeout?: Duration;
   /** VPC placement (the router's). @default - not in a VPC */
   readonly network?: GatewayFunctionNetwork;
+  /**
+   * Provisioned concurrency on the function's `live` alias, which the routes
+   * then invoke. @default - none: the routes invoke $LATEST
+   */
+  readonly warmPool?: WarmPoolSettings;
 }
 
 /** The Lambda entry of the WebSocket routes. */
@@ -131,10 +137,11 @@ export class GatewayWebSocketApi extends Construct {
       envVarName: 'WS_CONNECTIONS_TABLE',
     });
     this.mirrorRouter(props.router);
+    if (props.warmPool) this.handler.addWarmPool(props.warmPool);
 
     const integration = new WebSocketLambdaIntegration(
       'Integration',
-      this.handler.function
+      this.handler.invokeTarget
     );
     this.api = new apigwv2.WebSocketApi(this, 'Resource', {
       apiName: props.apiName,

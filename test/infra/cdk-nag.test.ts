@@ -81,6 +81,8 @@ describe('cdk-nag (AwsSolutions) on the whole app', () => {
       sloModels: 'claude-sonnet',
       openaiCompatibleProviders: 'vllm',
       providerHosts: 'llm.example.com',
+      routerProvisionedConcurrency: 2,
+      webSocketProvisionedConcurrency: 1,
     };
 
     // WHEN
