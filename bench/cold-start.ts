@@ -9,12 +9,14 @@
  * a project dependency).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import {
   buildRouterBundle,
+  coldOutputs,
   ROUTER_BUNDLE_OPTIONS,
   type RouterBundle,
 } from '../scripts/build-router';
@@ -31,12 +33,25 @@ export interface LoadFigures {
   readonly routerMs: number;
   /** routerMs - referenceMs: what the gateway adds over its clients. */
   readonly addedOverReferenceMs: number;
+  /** CPU ms (user + system) each child used until its module was loaded. */
+  readonly cpuMs: { bare: number; reference: number; router: number };
+  /** Median of router - reference CPU ms, pairwise. */
+  readonly addedCpuOverReferenceMs: number;
+  /**
+   * The router with a warm V8 compile cache (`NODE_COMPILE_CACHE`, Node
+   * >= 22.1): what `module.enableCompileCache()` could buy at best. Not
+   * shipped: a Lambda's /tmp starts empty, so a cold start never finds it.
+   */
+  readonly routerWarmCompileCacheMs?: number;
+  readonly routerWarmCompileCacheCpuMs?: number;
 }
 
 /** What {@link benchColdStart} reports. */
 export interface ColdStartFigures {
   readonly routerBytes: number;
   readonly routerGzipBytes: number;
+  /** Router code in lazy chunks, loaded only on the paths that `import()` it. */
+  readonly routerLazyBytes: number;
   readonly referenceBytes: number;
   /** routerBytes - referenceBytes. */
   readonly addedBytes: number;
@@ -65,21 +80,32 @@ export function node22(): string | undefined {
   return r.status === 0 && existsSync(NODE22_BIN) ? NODE22_BIN : undefined;
 }
 
-/** Builds the reference bundle with the router's settings. */
+/**
+ * Builds the reference bundle with the router's settings (code splitting
+ * included: the SDK's own lazy imports become chunks there too); `bytes` is
+ * what its cold start loads, like the router's.
+ */
 export async function buildReferenceBundle(): Promise<{
   outfile: string;
   bytes: number;
 }> {
   const outdir = join(ROOT, 'dist/reference');
+  rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const outfile = join(outdir, 'index.mjs');
-  await build({
+  const result = await build({
     ...ROUTER_BUNDLE_OPTIONS,
-    entryPoints: [join(ROOT, 'bench/reference-clients.ts')],
-    outfile,
+    entryPoints: { index: join(ROOT, 'bench/reference-clients.ts') },
+    outdir,
+    absWorkingDir: ROOT,
+    metafile: true,
     logLevel: 'warning',
   });
-  return { outfile, bytes: statSync(outfile).size };
+  let bytes = 0;
+  for (const path of coldOutputs(result.metafile, relative(ROOT, outfile))) {
+    bytes += result.metafile.outputs[path]!.bytes;
+  }
+  return { outfile, bytes };
 }
 
 /** The environment the router Lambda gets from the infrastructure (docs/deploy.md). */
@@ -98,22 +124,45 @@ export const ROUTER_LAMBDA_ENV: Readonly<Record<string, string>> = {
   POWERTOOLS_SERVICE_NAME: 'ai-gateway-router',
 };
 
-function medianSpawnMs(
+/**
+ * Arguments that load `bundle` as the Lambda runtime does (an ESM
+ * `import()`) and exit as soon as its top-level code has run: a Lambda's
+ * init ends there. Waiting for the process to drain instead would count the
+ * learning warm-up's background read, which on this machine (no credentials)
+ * walks the SDK's profile/IMDS chain from the repository's node_modules:
+ * nothing a Lambda init does.
+ */
+function loadArgs(bundle: string | undefined, shim?: string): string[] {
+  // The child reports its own CPU time (user + system) up to that point:
+  // less sensitive than wall time to other jobs on a shared machine.
+  const report =
+    'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000)); process.exit(0);';
+  const code = bundle
+    ? `await import(${JSON.stringify(pathToFileURL(bundle).href)}); ${report}`
+    : report;
+  return [
+    ...(shim ? ['--import', shim] : []),
+    '--input-type=module',
+    '-e',
+    code,
+  ];
+}
+
+/** One load: wall ms from spawn to exit, and the child's CPU ms. */
+function spawnLoad(
   node: string,
   args: string[],
-  runs: number,
   env: NodeJS.ProcessEnv
-): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(node, args, { env, stdio: 'ignore' });
-    if (r.status !== 0)
-      throw new Error(`${node} ${args.join(' ')} exited with ${r.status}`);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+): { wall: number; cpu: number } {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(node, args, {
+    env,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0)
+    throw new Error(`${node} ${args.join(' ')} exited with ${r.status}`);
+  return { wall, cpu: Number(r.stdout.toString()) };
 }
 
 /**
@@ -131,36 +180,51 @@ export async function benchColdStart(runs = 15): Promise<ColdStartFigures> {
   const loads: LoadFigures[] = [];
   for (const node of nodes) {
     const version = spawnSync(node, ['--version']).stdout.toString().trim();
-    const bare: number[] = [];
-    const ref: number[] = [];
-    const rt: number[] = [];
+    const bare: { wall: number; cpu: number }[] = [];
+    const ref: { wall: number; cpu: number }[] = [];
+    const rt: { wall: number; cpu: number }[] = [];
+    const routerArgs = loadArgs(router.outfile, router.shimPath);
+    // The compile cache is Node >= 22.1; one untimed run fills it.
+    const cacheDir =
+      version.startsWith('v2') && !version.startsWith('v20')
+        ? mkdtempSync(join(tmpdir(), 'gw-compile-cache-'))
+        : undefined;
+    const cachedEnv = { ...env, NODE_COMPILE_CACHE: cacheDir };
+    const cached: { wall: number; cpu: number }[] = [];
     // Warm the file cache once; then interleave.
-    medianSpawnMs(node, ['--import', router.shimPath, router.outfile], 1, env);
+    spawnLoad(node, routerArgs, env);
+    if (cacheDir) spawnLoad(node, routerArgs, cachedEnv);
     for (let i = 0; i < runs; i++) {
-      bare.push(medianSpawnMs(node, ['-e', ''], 1, env));
-      ref.push(medianSpawnMs(node, [reference.outfile], 1, env));
-      rt.push(
-        medianSpawnMs(
-          node,
-          ['--import', router.shimPath, router.outfile],
-          1,
-          env
-        )
-      );
+      bare.push(spawnLoad(node, loadArgs(undefined), env));
+      ref.push(spawnLoad(node, loadArgs(reference.outfile), env));
+      rt.push(spawnLoad(node, routerArgs, env));
+      if (cacheDir) cached.push(spawnLoad(node, routerArgs, cachedEnv));
     }
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
     const med = (xs: number[]) =>
       [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const wall = (xs: { wall: number }[]) => med(xs.map((x) => x.wall));
+    const cpu = (xs: { cpu: number }[]) => med(xs.map((x) => x.cpu));
     loads.push({
       node: version,
-      bareMs: med(bare),
-      referenceMs: med(ref),
-      routerMs: med(rt),
-      addedOverReferenceMs: med(rt.map((t, i) => t - ref[i]!)),
+      bareMs: wall(bare),
+      referenceMs: wall(ref),
+      routerMs: wall(rt),
+      addedOverReferenceMs: med(rt.map((t, i) => t.wall - ref[i]!.wall)),
+      cpuMs: { bare: cpu(bare), reference: cpu(ref), router: cpu(rt) },
+      addedCpuOverReferenceMs: med(rt.map((t, i) => t.cpu - ref[i]!.cpu)),
+      ...(cacheDir
+        ? {
+            routerWarmCompileCacheMs: wall(cached),
+            routerWarmCompileCacheCpuMs: cpu(cached),
+          }
+        : {}),
     });
   }
   return {
     routerBytes: router.bytes,
-    routerGzipBytes: gzipSync(readFileSync(router.outfile)).length,
+    routerGzipBytes: router.gzipBytes,
+    routerLazyBytes: router.lazyBytes,
     referenceBytes: reference.bytes,
     addedBytes: router.bytes - reference.bytes,
     composition: router.composition,

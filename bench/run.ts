@@ -351,6 +351,7 @@ async function main(): Promise<void> {
         composition: cold.composition,
         reference_bytes: cold.referenceBytes,
         added_over_reference_bytes: cold.addedBytes,
+        lazy_chunk_bytes: cold.routerLazyBytes,
         note: 'reference = a bundle of only the AWS clients the router must hold (Bedrock Runtime, DynamoDB + lib-dynamodb, SSM, Secrets Manager), same esbuild settings',
       },
       cold_load_ms: {
@@ -360,6 +361,9 @@ async function main(): Promise<void> {
           reference_bundle: l.referenceMs,
           router_bundle: l.routerMs,
           added_over_reference: l.addedOverReferenceMs,
+          router_warm_compile_cache: l.routerWarmCompileCacheMs,
+          cpu_ms: l.cpuMs,
+          added_cpu_over_reference: l.addedCpuOverReferenceMs,
         })),
       },
       lambda_memory: {
@@ -478,7 +482,7 @@ async function main(): Promise<void> {
       [
         'router bundle over reference (bytes)',
         String(cold.addedBytes),
-        `router ${cold.routerBytes} / reference ${cold.referenceBytes}; ${Object.entries(
+        `router ${cold.routerBytes} loaded cold (+${cold.routerLazyBytes} in lazy chunks) / reference ${cold.referenceBytes}; ${Object.entries(
           cold.composition
         )
           .sort((a, b) => b[1] - a[1])
@@ -489,7 +493,7 @@ async function main(): Promise<void> {
       ...cold.loads.map((l) => [
         `cold load over reference, ${l.node} (ms)`,
         l.addedOverReferenceMs.toFixed(1),
-        `bare ${l.bareMs.toFixed(1)} / reference ${l.referenceMs.toFixed(1)} / router ${l.routerMs.toFixed(1)}`,
+        `bare ${l.bareMs.toFixed(1)} / reference ${l.referenceMs.toFixed(1)} / router ${l.routerMs.toFixed(1)}; CPU +${l.addedCpuOverReferenceMs.toFixed(1)}${l.routerWarmCompileCacheMs === undefined ? '' : ` (warm compile cache ${l.routerWarmCompileCacheMs.toFixed(1)})`}`,
         '<= +10',
       ]),
       [

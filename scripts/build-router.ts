@@ -5,11 +5,11 @@
  * size; the admin Lambda's too. `npm run build:router`; the benchmark calls
  * it too.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build } from 'esbuild';
-import { LAMBDA_ESBUILD, LAMBDA_EXTERNAL_MODULES } from '../lib/bundling';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { lambdaBuildOptions } from '../lib/bundling';
 
 const ROOT = join(__dirname, '..');
 
@@ -17,23 +17,29 @@ const ROOT = join(__dirname, '..');
  * esbuild options of the deployed router (lib/bundling.ts, shared with the
  * CDK construct): no source map, as the router ships without one by default.
  */
-export const ROUTER_BUNDLE_OPTIONS: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  ...LAMBDA_ESBUILD,
-  mainFields: [...LAMBDA_ESBUILD.mainFields],
-  external: [...LAMBDA_EXTERNAL_MODULES],
-  banner: { js: LAMBDA_ESBUILD.banner },
-};
+export const ROUTER_BUNDLE_OPTIONS: BuildOptions = (() => {
+  const {
+    entryPoints: _entry,
+    outdir: _outdir,
+    ...shared
+  } = lambdaBuildOptions({ entry: '', outdir: '', sourceMap: false });
+  return shared;
+})();
 
 /** Result of a router build. */
 export interface RouterBundle {
+  /** The handler file (`index.mjs`); its chunks sit in `chunks/` beside it. */
   readonly outfile: string;
+  /** What a cold start loads: the handler file and the chunks it imports statically. */
   readonly bytes: number;
   readonly gzipBytes: number;
+  /** Lazy chunks, loaded only by the `import()` of a rarely taken path. */
+  readonly lazyBytes: number;
+  /** Every output file, relative to the bundle folder, with its size and whether a cold start loads it. */
+  readonly files: readonly { file: string; bytes: number; cold: boolean }[];
   /** A preload that stands in for the Lambda runtime's `awslambda` global. */
   readonly shimPath: string;
-  /** Minified bytes by origin (AWS SDK, Powertools, zod, gateway code, other). */
+  /** Minified bytes a cold start loads, by origin (AWS SDK, Powertools, zod, gateway code, other). */
   readonly composition: Readonly<Record<string, number>>;
 }
 
@@ -58,17 +64,37 @@ export async function buildLambdaBundle(
   name: 'router' | 'admin'
 ): Promise<RouterBundle> {
   const outdir = join(ROOT, 'dist', name);
+  // Chunk names carry a content hash: clear the last build's.
+  rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const outfile = join(outdir, 'index.mjs');
   const result = await build({
     ...ROUTER_BUNDLE_OPTIONS,
     entryPoints: [join(ROOT, 'lambdas', name, 'handler.ts')],
-    outfile,
+    outdir,
+    absWorkingDir: ROOT,
     metafile: true,
     logLevel: 'warning',
   });
+  const cold = coldOutputs(result.metafile, relative(ROOT, outfile));
   const composition: Record<string, number> = {};
-  for (const output of Object.values(result.metafile.outputs)) {
+  const files: { file: string; bytes: number; cold: boolean }[] = [];
+  let bytes = 0;
+  let lazyBytes = 0;
+  let coldCode = '';
+  for (const [path, output] of Object.entries(result.metafile.outputs)) {
+    const isCold = cold.has(path);
+    files.push({
+      file: relative(outdir, join(ROOT, path)),
+      bytes: output.bytes,
+      cold: isCold,
+    });
+    if (!isCold) {
+      lazyBytes += output.bytes;
+      continue;
+    }
+    bytes += output.bytes;
+    coldCode += readFileSync(join(ROOT, path), 'utf8');
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
       const key = origin(input);
       composition[key] = (composition[key] ?? 0) + bytesInOutput;
@@ -81,11 +107,30 @@ export async function buildLambdaBundle(
   );
   return {
     outfile,
-    bytes: statSync(outfile).size,
-    gzipBytes: gzipSync(readFileSync(outfile)).length,
+    bytes,
+    gzipBytes: gzipSync(coldCode).length,
+    lazyBytes,
+    files,
     shimPath,
     composition,
   };
+}
+
+/**
+ * The output files a cold start loads: the entry and every chunk it reaches
+ * through static imports (`import()` targets are the lazy ones).
+ */
+export function coldOutputs(metafile: Metafile, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const i of metafile.outputs[path]?.imports ?? []) {
+      if (i.kind === 'import-statement' && !i.external) visit(i.path);
+    }
+  };
+  visit(entry);
+  return seen;
 }
 
 if (require.main === module) {
@@ -93,7 +138,7 @@ if (require.main === module) {
     for (const name of ['router', 'admin'] as const) {
       const b = await buildLambdaBundle(name);
       process.stdout.write(
-        `${b.outfile}: ${b.bytes} bytes (gzip ${b.gzipBytes})\n${JSON.stringify(b.composition)}\n`
+        `${b.outfile}: ${b.bytes} bytes loaded cold (gzip ${b.gzipBytes}), ${b.lazyBytes} in lazy chunks\n${JSON.stringify(b.composition)}\n`
       );
     }
   })();

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BedrockGuardrail } from '../core/adapters/aws/bedrock-guardrail';
@@ -20,6 +19,7 @@ import {
   READ_ONLY_ROLLOUT_CONTROL,
 } from '../core/adapters/aws/experiment-delegate';
 import { awsExperimentParts } from '../core/adapters/aws/experiment-parts';
+import { lazyPutEvents } from '../core/adapters/aws/lazy-eventbridge';
 import {
   secretArnFor,
   secretsCredentials,
@@ -207,7 +207,7 @@ export function composeAws(
         })
       : undefined;
   // One EventBridge client: budget alerts and experiment evaluation requests.
-  const events = new EventBridgeClient({});
+  const events = lazyPutEvents();
   const experimentParts = awsExperimentParts(env, config.experiments, doc, log);
   const router = composeRouter({
     config,

@@ -1,13 +1,20 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { dirname } from 'node:path';
+import {
+  AssetHashType,
+  Duration,
+  type ILocalBundling,
+  type RemovalPolicy,
+  Stack,
+} from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { LAMBDA_ESBUILD, LAMBDA_EXTERNAL_MODULES } from '../bundling';
+import { buildSync } from 'esbuild';
+import { lambdaBuildOptions } from '../bundling';
 import { acknowledge, acknowledgeWildcardResources } from '../nag';
 import type { GatewayKey } from './gateway-key';
 import { WarmPool, type WarmPoolSettings } from './warm-pool';
@@ -22,21 +29,46 @@ export type AccessMode = 'R' | 'RW';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 /**
- * NodejsFunction bundling of every function: the shared esbuild settings of
- * lib/bundling.ts (ESM, `module` entry points first, AWS SDK bundled, the
- * credential providers a Lambda never reaches left out) plus source maps.
+ * The esbuild step of every function, run at synth (locally, no Docker):
+ * the shared settings of lib/bundling.ts (ESM, `module` entry points first,
+ * AWS SDK bundled, the credential providers a Lambda never reaches left out)
+ * with code splitting, so the asset is `index.mjs` plus the lazy chunks in
+ * `chunks/`. NodejsFunction can't ship that: it passes esbuild a fixed
+ * `--outfile`, and splitting needs an output folder. Stacks that skip
+ * bundling (`aws:cdk:bundling-stacks: []`, the infra tests) never run it.
  */
-export function gatewayBundling(sourceMap: boolean): nodejs.BundlingOptions {
-  return {
-    minify: LAMBDA_ESBUILD.minify,
-    sourceMap,
-    format: nodejs.OutputFormat.ESM,
-    target: LAMBDA_ESBUILD.target,
-    mainFields: [...LAMBDA_ESBUILD.mainFields],
-    bundleAwsSDK: true,
-    externalModules: [...LAMBDA_EXTERNAL_MODULES],
-    banner: LAMBDA_ESBUILD.banner,
-  };
+export class GatewayEsbuild implements ILocalBundling {
+  public constructor(
+    private readonly entry: string,
+    private readonly sourceMap: boolean
+  ) {}
+
+  /** Builds into the asset folder; a failed build fails synth. */
+  public tryBundle(outputDir: string): boolean {
+    buildSync(
+      lambdaBuildOptions({
+        entry: this.entry,
+        outdir: outputDir,
+        sourceMap: this.sourceMap,
+      })
+    );
+    return true;
+  }
+}
+
+/**
+ * The function's code: the output of {@link GatewayEsbuild}, hashed by
+ * output so an unchanged bundle is an unchanged asset.
+ */
+export function gatewayCode(entry: string, sourceMap: boolean): lambda.Code {
+  return lambda.Code.fromAsset(dirname(entry), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the type, never used: local bundling always succeeds or throws.
+      image: lambda.Runtime.NODEJS_22_X.bundlingImage,
+      local: new GatewayEsbuild(entry, sourceMap),
+    },
+  });
 }
 
 /** Where a function runs when the deployment has a VPC. */
@@ -49,9 +81,9 @@ export interface GatewayFunctionNetwork {
   readonly securityGroups: readonly ec2.ISecurityGroup[];
 }
 
-/** NodejsFunction settings a caller may override; the rest is fixed here. */
+/** Function settings a caller may override; the rest is fixed here. */
 export type GatewayFunctionOverrides = Pick<
-  nodejs.NodejsFunctionProps,
+  lambda.FunctionProps,
   'deadLetterQueue' | 'retryAttempts' | 'maxEventAge'
 >;
 
@@ -179,7 +211,7 @@ const ENV_VAR_PATTERN = /^[A-Z][A-Z0-9_]*$/;
  */
 export class GatewayFunction extends Construct {
   /** The function. */
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   /** Its log group. */
   public readonly logGroup: logs.LogGroup;
   /** Its execution role (no managed policies except VPC ENI access). */
@@ -241,10 +273,10 @@ export class GatewayFunction extends Construct {
     const sourceMaps = props.sourceMaps ?? true;
     if (sourceMaps) environment.NODE_OPTIONS = '--enable-source-maps';
 
-    this.function = new nodejs.NodejsFunction(this, 'Resource', {
+    this.function = new lambda.Function(this, 'Resource', {
       ...props.functionProps,
-      entry: props.entry,
-      handler: 'handler',
+      code: gatewayCode(props.entry, sourceMaps),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -261,7 +293,6 @@ export class GatewayFunction extends Construct {
       securityGroups: props.network
         ? [...props.network.securityGroups]
         : undefined,
-      bundling: gatewayBundling(sourceMaps),
       environment,
     });
     for (const [k, v] of Object.entries(environment)) this.env.set(k, v);

@@ -1,11 +1,12 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { ROUTER_LAMBDA_ENV } from '../../bench/cold-start';
 import { LAMBDA_EXTERNAL_MODULES } from '../../lib/bundling';
 import { entryPath } from '../../lib/paths';
-import { ROUTER_BUNDLE_OPTIONS } from '../../scripts/build-router';
+import { coldOutputs, ROUTER_BUNDLE_OPTIONS } from '../../scripts/build-router';
 import { bedrockModel } from '../core/providers/bedrock/fixtures';
 import {
   type FakeBedrockServer,
@@ -37,31 +38,42 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
   ): Promise<string> => {
     const entry = join(dir, `${name}.ts`);
     writeFileSync(entry, lines.join('\n'));
-    const outfile = join(dir, `${name}.mjs`);
+    const outdir = join(dir, name);
     await build({
       ...ROUTER_BUNDLE_OPTIONS,
       entryPoints: [entry],
-      outfile,
+      outdir,
       nodePaths: [join(ROOT, 'node_modules')],
       logLevel: 'silent',
     });
-    return outfile;
+    return join(outdir, 'index.mjs');
+  };
+
+  /** Every output file of a Lambda's bundle (handler file and chunks), in memory. */
+  const bundleOf = async (name: Parameters<typeof entryPath>[0]) => {
+    const out = await build({
+      ...ROUTER_BUNDLE_OPTIONS,
+      entryPoints: [entryPath(name)],
+      write: false,
+      outdir: join(dir, `mem-${name}`),
+      absWorkingDir: ROOT,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const code = out.outputFiles
+      .filter((f) => f.path.endsWith('.mjs'))
+      .map((f) => f.text)
+      .join('\n');
+    return { out, code };
   };
 
   it.each(['router', 'admin', 'rotation', 'rollback'] as const)(
     '%s: refers to the left-out credential providers only through import()',
     async (name) => {
       // WHEN
-      const out = await build({
-        ...ROUTER_BUNDLE_OPTIONS,
-        entryPoints: [entryPath(name)],
-        write: false,
-        outdir: dir,
-        logLevel: 'silent',
-      });
-      const code = out.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+      const { code } = await bundleOf(name);
 
-      // THEN: a static import would fail the whole module at load.
+      // THEN: a static import would fail the module (or chunk) at load.
       for (const m of LAMBDA_EXTERNAL_MODULES) {
         expect({ m, static: references(code, m).static }).toEqual({
           m,
@@ -79,16 +91,8 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
 
   it('keeps the admin API out of the router bundle and in the admin bundle', async () => {
     // WHEN
-    const code = async (name: 'router' | 'admin') => {
-      const out = await build({
-        ...ROUTER_BUNDLE_OPTIONS,
-        entryPoints: [entryPath(name)],
-        write: false,
-        outdir: dir,
-        logLevel: 'silent',
-      });
-      return out.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
-    };
+    const code = async (name: 'router' | 'admin') =>
+      (await bundleOf(name)).code;
     const [router, admin] = await Promise.all([code('router'), code('admin')]);
 
     // THEN: admin auth codes and audit action names mark the admin code.
@@ -103,6 +107,114 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
       });
     }
     expect(router).toContain('decision_not_found');
+  });
+
+  describe('lazy chunks of the router bundle', () => {
+    // SDK service ids and ajv's draft URI: strings each lazy part carries.
+    const LAZY_MARKERS = {
+      ajv: 'json-schema.org/draft-07',
+      sts: 'AWSSecurityTokenServiceV20110615',
+      eventbridge: 'AWSEvents',
+      evidently: '"Evidently"',
+      appconfig: 'GetLatestConfiguration',
+    } as const;
+
+    it('keeps the rarely taken paths out of what a cold start loads', async () => {
+      // WHEN
+      const { out } = await bundleOf('router');
+      const outputs = out.metafile!.outputs;
+      const entry = Object.keys(outputs).find((p) => p.endsWith('/index.mjs'))!;
+      const cold = coldOutputs(out.metafile!, entry);
+      const text = (paths: string[]) =>
+        out.outputFiles
+          .filter((f) => paths.some((p) => resolve(ROOT, p) === f.path))
+          .map((f) => f.text)
+          .join('\n');
+      const coldCode = text([...cold]);
+      const lazyCode = text(Object.keys(outputs).filter((p) => !cold.has(p)));
+
+      // THEN: each part is in a chunk reached only through import()
+      for (const [part, marker] of Object.entries(LAZY_MARKERS)) {
+        expect({ part, cold: coldCode.includes(marker) }).toEqual({
+          part,
+          cold: false,
+        });
+        expect({ part, lazy: lazyCode.includes(marker) }).toEqual({
+          part,
+          lazy: true,
+        });
+      }
+      // What every request needs stays in the cold part.
+      expect(coldCode).toContain('decision_not_found');
+    });
+
+    it('the router handler imports cold outside the repository, then a json_schema path loads ajv from its chunk', async () => {
+      // GIVEN the router bundle written where no node_modules can help
+      const outdir = join(dir, 'router');
+      mkdirSync(outdir, { recursive: true });
+      await build({
+        ...ROUTER_BUNDLE_OPTIONS,
+        entryPoints: [entryPath('router')],
+        outdir,
+        logLevel: 'silent',
+      });
+      const shim = join(outdir, 'shim.mjs');
+      writeFileSync(
+        shim,
+        'globalThis.awslambda = { streamifyResponse: (h) => h, HttpResponseStream: { from: (s) => s } };\n'
+      );
+      const probe = await buildProbe('json-schema-probe', [
+        `import { loadJsonSchemaEngine, validatorFor } from ${JSON.stringify(join(ROOT, 'lambdas/core/api/json-schema'))};`,
+        '(async () => {',
+        '  await loadJsonSchemaEngine();',
+        "  const v = validatorFor({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['a'] });",
+        '  process.stdout.write(JSON.stringify([v({ a: 1 }), v({})]));',
+        '})();',
+      ]);
+      const env = {
+        PATH: process.env.PATH,
+        HOME: dir,
+        NODE_NO_WARNINGS: '1',
+        ...ROUTER_LAMBDA_ENV,
+        AWS_ACCESS_KEY_ID: 'AKIDLAMBDAEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret-example',
+      };
+
+      // WHEN: a cold import of the handler (and exit: no AWS call needed)
+      const cold = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          shim,
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(join(outdir, 'index.mjs'))}); process.stdout.write(typeof m.handler); process.exit(0);`,
+        ],
+        { env, encoding: 'utf8', timeout: 20_000, cwd: dir }
+      );
+      const lazy = spawnSync(process.execPath, [probe], {
+        env,
+        encoding: 'utf8',
+        timeout: 20_000,
+        cwd: dir,
+      });
+
+      // THEN
+      expect(cold.stderr).toBe('');
+      expect(cold.stdout).toBe('function');
+      expect(lazy.stdout).toBe('[true,false]');
+      // The probe's ajv came from a chunk beside its entry.
+      const { readdirSync, readFileSync } = await import('node:fs');
+      const chunks = readdirSync(join(dir, 'json-schema-probe', 'chunks'));
+      expect(
+        chunks.some((f) =>
+          readFileSync(
+            join(dir, 'json-schema-probe', 'chunks', f),
+            'utf8'
+          ).includes(LAZY_MARKERS.ajv)
+        )
+      ).toBe(true);
+    });
   });
 
   describe('credentials in a bundle built like the Lambda', () => {

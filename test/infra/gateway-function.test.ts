@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,11 +8,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { LAMBDA_EXTERNAL_MODULES } from '../../lib/bundling';
 import {
-  GatewayFunction,
-  gatewayBundling,
-} from '../../lib/constructs/gateway-function';
+  LAMBDA_EXTERNAL_MODULES,
+  lambdaBuildOptions,
+} from '../../lib/bundling';
+import { GatewayFunction } from '../../lib/constructs/gateway-function';
 import { GatewayKey } from '../../lib/constructs/gateway-key';
 import { CDK_JSON_CONTEXT, createTestApp, iamStatements } from './helpers';
 
@@ -92,15 +93,22 @@ describe('Class: GatewayFunction', () => {
 
   it('leaves only the credential providers a Lambda never reaches out of the bundle', () => {
     // THEN
-    const bundling = gatewayBundling(true);
-    expect(bundling.bundleAwsSDK).toBe(true);
-    expect(bundling.externalModules).toEqual([...LAMBDA_EXTERNAL_MODULES]);
-    expect(bundling.externalModules).not.toContain(
-      '@aws-sdk/credential-provider-env'
-    );
-    expect(bundling.externalModules).not.toContain(
-      '@smithy/credential-provider-imds'
-    );
+    const options = lambdaBuildOptions({
+      entry: ENTRY,
+      outdir: '/tmp/out',
+      sourceMap: true,
+    });
+    expect(options.external).toEqual([...LAMBDA_EXTERNAL_MODULES]);
+    expect(options.external).not.toContain('@aws-sdk/credential-provider-env');
+    expect(options.external).not.toContain('@smithy/credential-provider-imds');
+    // Splitting into a folder: the handler file plus lazy chunks.
+    expect(options).toMatchObject({
+      splitting: true,
+      format: 'esm',
+      outdir: '/tmp/out',
+      entryNames: 'index',
+      outExtension: { '.js': '.mjs' },
+    });
   });
 
   it('logs to its own KMS-encrypted log group with a retention', () => {
@@ -399,8 +407,8 @@ describe('Class: GatewayFunction', () => {
     ).toThrow(/memorySize must be between 128 and 10240, got 64/);
   });
 
-  it('bundles a minified ESM file with the require shim and a source map', () => {
-    // GIVEN an app that really bundles
+  it('bundles a minified ESM file with the require shim, source maps and lazy chunks', () => {
+    // GIVEN an app that really bundles a handler with an import() path
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-fn-'));
     try {
       const app = new App({
@@ -408,7 +416,19 @@ describe('Class: GatewayFunction', () => {
         context: CDK_JSON_CONTEXT,
         builtinCloudFormationValidation: false,
       });
-      const { stack } = setup(app);
+      const stack = new Stack(app, 'Test', {
+        env: { region: 'eu-central-1' },
+      });
+      const key = new GatewayKey(stack, 'Key', {
+        alias: 'test/key',
+        description: 'test',
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      new GatewayFunction(stack, 'Fn', {
+        entry: path.join(__dirname, 'fixtures', 'lazy-handler.ts'),
+        serviceName: 'test-service',
+        logKey: key,
+      });
 
       // WHEN
       app.synth();
@@ -431,6 +451,24 @@ describe('Class: GatewayFunction', () => {
       ).toBe(true);
       expect(code).toMatch(/export\s*\{/);
       expect(fs.existsSync(path.join(assetDir!, 'index.mjs.map'))).toBe(true);
+      // The lazy path is a chunk of the asset, with its own map ...
+      const chunks = fs.readdirSync(path.join(assetDir!, 'chunks'));
+      expect(chunks.filter((f) => f.endsWith('.mjs'))).toHaveLength(1);
+      expect(chunks.filter((f) => f.endsWith('.mjs.map'))).toHaveLength(1);
+      expect(code).not.toContain('from the lazy chunk');
+      // ... that the deployed handler loads from the asset folder.
+      const run = (lazy: boolean) =>
+        execFileSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const { handler } = await import(${JSON.stringify(path.join(assetDir!, 'index.mjs'))}); process.stdout.write(await handler({ lazy: ${lazy} }));`,
+          ],
+          { encoding: 'utf8' }
+        );
+      expect(run(false)).toBe('eager');
+      expect(run(true)).toBe('from the lazy chunk');
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }

@@ -12,7 +12,7 @@ import type {
   UserContentPart,
 } from '../types';
 import { badRequest, type GatewayError } from './errors';
-import { validatorFor } from './json-schema';
+import { JsonSchemaEngineNotLoadedError, validatorFor } from './json-schema';
 
 /**
  * Schema of `POST /v1/chat/completions`, as the official `openai` SDK sends
@@ -460,6 +460,7 @@ function toResponseFormat(
   try {
     validatorFor(schema);
   } catch (err) {
+    if (err instanceof JsonSchemaEngineNotLoadedError) throw err;
     const why = err instanceof Error ? err.message : String(err);
     throw badRequest(
       `response_format.json_schema.schema: not a valid JSON Schema (${why.slice(0, 200)})`,

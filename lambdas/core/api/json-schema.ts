@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import Ajv, { type Options, type ValidateFunction } from 'ajv';
-import Ajv2019 from 'ajv/dist/2019';
-import Ajv2020 from 'ajv/dist/2020';
+import type Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { LRUCache } from 'lru-cache';
 import { canonicalJson } from '../cache/key';
+import type { ajvMakers, Draft } from './ajv-drafts';
 
 /*
  * JSON Schema compilation for `response_format.json_schema`: compiled once
@@ -15,27 +15,57 @@ import { canonicalJson } from '../cache/key';
 /** Compiled validators kept; a schema is compiled once, not per request. */
 const MAX_VALIDATORS = 256;
 
-// `strict: false`: OpenAI-style schemas carry keywords ajv does not know
-// (`title` is fine, but vendors add `x-*`, `propertyOrdering`, ...); they
-// are annotations, not constraints. `allErrors: false` stops at the first
-// failure: the answer is rejected either way.
-const OPTIONS: Options = {
-  strict: false,
-  allErrors: false,
-  validateFormats: false,
-};
 // One instance per draft: zod 4's toJSONSchema (and so many SDK helpers)
 // declares 2020-12; hand-written schemas mostly are draft-07 style. Built on
 // first use: constructing all three costs ~5 ms, not worth a cold start
 // that may never see a json_schema request.
-const instances = new Map<'draft7' | '2019' | '2020', Ajv>();
-const makers = {
-  draft7: () => new Ajv(OPTIONS),
-  '2019': () => new Ajv2019(OPTIONS),
-  '2020': () => new Ajv2020(OPTIONS),
-} as const;
+const instances = new Map<Draft, Ajv>();
+let makers: typeof ajvMakers | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads ajv (a lazy chunk of the Lambda bundle: most cold starts never see a
+ * json_schema request). {@link validatorFor} needs it loaded; the router
+ * awaits {@link withJsonSchemaEngine} before it parses a request.
+ */
+export function loadJsonSchemaEngine(): Promise<void> {
+  loading ??= import('./ajv-drafts.js').then((m) => {
+    makers = m.ajvMakers;
+  });
+  return loading;
+}
+
+/** True when `body` asks for `response_format: { type: "json_schema" }`. */
+function wantsJsonSchema(body: unknown): boolean {
+  const format = (body as { response_format?: { type?: unknown } } | null)
+    ?.response_format;
+  return (
+    typeof format === 'object' &&
+    format !== null &&
+    format.type === 'json_schema'
+  );
+}
+
+/**
+ * Returns `body` once the JSON Schema engine is loaded if the request needs
+ * it (at once otherwise), so the synchronous request parser can compile its
+ * schema.
+ */
+export async function withJsonSchemaEngine<T>(body: T): Promise<T> {
+  if (wantsJsonSchema(body)) await loadJsonSchemaEngine();
+  return body;
+}
+
+/** Thrown by {@link validatorFor} before {@link loadJsonSchemaEngine} resolved: a wiring bug, not a bad schema. */
+export class JsonSchemaEngineNotLoadedError extends Error {
+  public constructor() {
+    super('the JSON Schema engine is not loaded (await loadJsonSchemaEngine)');
+    this.name = 'JsonSchemaEngineNotLoadedError';
+  }
+}
 
 function ajvFor(schema: Record<string, unknown>): Ajv {
+  if (!makers) throw new JsonSchemaEngineNotLoadedError();
   const declared = schema.$schema;
   const draft =
     typeof declared === 'string' && declared.includes('2020-12')

@@ -1,5 +1,6 @@
 import { parseChatRequest } from '../../../lambdas/core/api/chat-request';
 import { GatewayError } from '../../../lambdas/core/api/errors';
+import { loadJsonSchemaEngine } from '../../../lambdas/core/api/json-schema';
 
 const base = {
   model: 'auto',
@@ -24,6 +25,9 @@ function badParam(body: unknown): GatewayError {
 }
 
 describe('Function: parseChatRequest (response_format and reasoning_effort)', () => {
+  // ajv is a lazy chunk; the router loads it before it parses (json-schema.ts).
+  beforeAll(() => loadJsonSchemaEngine());
+
   it('normalises a json_schema response format as the openai SDK sends it', () => {
     // Act
     const req = parseChatRequest({

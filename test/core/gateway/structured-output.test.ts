@@ -1,5 +1,6 @@
 import {
   cachedValidatorCount,
+  loadJsonSchemaEngine,
   schemaHash,
   validatorFor,
 } from '../../../lambdas/core/api/json-schema';
@@ -60,6 +61,9 @@ function result(
 const model = makeModel('m');
 
 describe('Module: structured-output', () => {
+  // ajv is a lazy chunk; the router loads it before it parses (json-schema.ts).
+  beforeAll(() => loadJsonSchemaEngine());
+
   describe('Function: validatorFor', () => {
     it('compiles a schema once, whatever the key order', () => {
       // Prepare

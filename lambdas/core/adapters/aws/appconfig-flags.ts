@@ -1,4 +1,3 @@
-import { AppConfigProvider } from '@aws-lambda-powertools/parameters/appconfig';
 import type { AppConfigDataClient } from '@aws-sdk/client-appconfigdata';
 import type { ExperimentFlags } from '../../experiments/types';
 import type { Log } from '../../ports';
@@ -17,6 +16,14 @@ export interface AppConfigExperimentFlagsProps {
   readonly log?: Log;
 }
 
+/** What this class uses of Powertools' AppConfigProvider. */
+interface FlagReader {
+  get(
+    name: string,
+    options: { maxAge: number; transform: 'json' }
+  ): Promise<unknown>;
+}
+
 /** The AWS.AppConfig.FeatureFlags document as GetLatestConfiguration returns it. */
 type FlagValues = Record<string, { enabled?: boolean } | undefined>;
 
@@ -30,15 +37,26 @@ type FlagValues = Record<string, { enabled?: boolean } | undefined>;
  * traffic and never starts what an operator turned off.
  */
 export class AppConfigExperimentFlags implements ExperimentFlags {
-  private readonly provider: AppConfigProvider;
+  private provider: Promise<FlagReader> | undefined;
   private last: FlagValues | undefined;
 
-  public constructor(private readonly props: AppConfigExperimentFlagsProps) {
-    this.provider = new AppConfigProvider({
-      application: props.application,
-      environment: props.environment,
-      ...(props.awsSdkV3Client ? { awsSdkV3Client: props.awsSdkV3Client } : {}),
-    });
+  public constructor(private readonly props: AppConfigExperimentFlagsProps) {}
+
+  // Loaded on the first flag read (a request with a live experiment), not at
+  // init: the AppConfig Data client is a lazy chunk of the Lambda bundle.
+  private appConfig(): Promise<FlagReader> {
+    const { application, environment, awsSdkV3Client } = this.props;
+    this.provider ??= import(
+      '@aws-lambda-powertools/parameters/appconfig'
+    ).then(
+      ({ AppConfigProvider }) =>
+        new AppConfigProvider({
+          application,
+          environment,
+          ...(awsSdkV3Client ? { awsSdkV3Client } : {}),
+        })
+    );
+    return this.provider;
   }
 
   public async enabled(experimentId: string): Promise<boolean> {
@@ -51,7 +69,8 @@ export class AppConfigExperimentFlags implements ExperimentFlags {
 
   private async flags(): Promise<FlagValues> {
     try {
-      const value = await this.provider.get(this.props.profile, {
+      const provider = await this.appConfig();
+      const value = await provider.get(this.props.profile, {
         maxAge: this.props.maxAgeSeconds ?? 30,
         transform: 'json',
       });

@@ -1,15 +1,16 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  EventBridgeClient,
-  PutEventsCommand,
-} from '@aws-sdk/client-eventbridge';
-import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { BudgetAlert, BudgetAlertSink } from '../../budget/types';
 import { alertKey } from '../local/memory-budget-alerts';
+import {
+  type EventsTarget,
+  lazyPutEvents,
+  type PutEvents,
+} from './lazy-eventbridge';
 
 /** EventBridge `source` of budget alerts (match it in rules). */
 export const BUDGET_EVENT_SOURCE = 'ai-gateway.budget';
@@ -23,7 +24,8 @@ export interface AwsBudgetAlertsProps {
   readonly client: DynamoDBDocumentClient;
   /** Event bus for PutEvents. @default 'default' */
   readonly eventBusName?: string;
-  readonly events?: EventBridgeClient;
+  /** @default - a client made on the first alert */
+  readonly events?: EventsTarget;
 }
 
 /**
@@ -35,10 +37,10 @@ export interface AwsBudgetAlertsProps {
  * (-40 KB bundle) and needs no cross-stack reference to the topic.
  */
 export class AwsBudgetAlerts implements BudgetAlertSink {
-  private readonly events: EventBridgeClient;
+  private readonly events: PutEvents;
 
   public constructor(private readonly props: AwsBudgetAlertsProps) {
-    this.events = props.events ?? new EventBridgeClient({});
+    this.events = lazyPutEvents(props.events);
   }
 
   public async publish(alert: BudgetAlert): Promise<boolean> {
@@ -87,18 +89,16 @@ export class AwsBudgetAlerts implements BudgetAlertSink {
   }
 
   private async send(alert: BudgetAlert): Promise<void> {
-    const out = await this.events.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: this.props.eventBusName ?? 'default',
-            Source: BUDGET_EVENT_SOURCE,
-            DetailType: BUDGET_EVENT_DETAIL_TYPE,
-            Detail: JSON.stringify(alert),
-          },
-        ],
-      })
-    );
+    const out = await this.events({
+      Entries: [
+        {
+          EventBusName: this.props.eventBusName ?? 'default',
+          Source: BUDGET_EVENT_SOURCE,
+          DetailType: BUDGET_EVENT_DETAIL_TYPE,
+          Detail: JSON.stringify(alert),
+        },
+      ],
+    });
     if ((out.FailedEntryCount ?? 0) > 0)
       throw new Error(
         `PutEvents refused the budget alert: ${out.Entries?.[0]?.ErrorCode ?? 'unknown'}`

@@ -1,8 +1,4 @@
-import {
-  EvaluateFeatureCommand,
-  EvidentlyClient,
-  PutProjectEventsCommand,
-} from '@aws-sdk/client-evidently';
+import type { EvidentlyClient } from '@aws-sdk/client-evidently';
 import type { VariantAssigner } from '../../experiments/service';
 import type {
   Experiment,
@@ -22,6 +18,26 @@ import type { Log } from '../../ports';
  * (VariantAssigner) and observations (ExperimentStore).
  */
 
+/**
+ * The Evidently SDK, loaded on first use: the backend is off by default, so
+ * the router's cold start does not pay for its client (a lazy chunk of the
+ * Lambda bundle, lib/bundling.ts).
+ */
+const sdk = () => import('@aws-sdk/client-evidently');
+
+/** The given client, or one made on first use. */
+function lazyClient(
+  client: EvidentlyClient | undefined
+): () => Promise<EvidentlyClient> {
+  let made: Promise<EvidentlyClient> | undefined;
+  return () => {
+    made ??= client
+      ? Promise.resolve(client)
+      : sdk().then(({ EvidentlyClient }) => new EvidentlyClient({}));
+    return made;
+  };
+}
+
 /** Props of the Evidently adapters. */
 export interface EvidentlyProps {
   /** Evidently project name or ARN (`EVIDENTLY_PROJECT`). */
@@ -36,10 +52,10 @@ export interface EvidentlyProps {
  * (native bucketing takes over) when the call fails or names no variant.
  */
 export class EvidentlyVariantAssigner implements VariantAssigner {
-  private readonly client: EvidentlyClient;
+  private readonly client: () => Promise<EvidentlyClient>;
 
   public constructor(private readonly props: EvidentlyProps) {
-    this.client = props.client ?? new EvidentlyClient({});
+    this.client = lazyClient(props.client);
   }
 
   public async variant(
@@ -48,7 +64,11 @@ export class EvidentlyVariantAssigner implements VariantAssigner {
     unit: string
   ): Promise<string | undefined> {
     try {
-      const out = await this.client.send(
+      const [client, { EvaluateFeatureCommand }] = await Promise.all([
+        this.client(),
+        sdk(),
+      ]);
+      const out = await client.send(
         new EvaluateFeatureCommand({
           project: this.props.project,
           feature: e.id,
@@ -73,13 +93,13 @@ export class EvidentlyVariantAssigner implements VariantAssigner {
  * dashboard keeps receiving data. A failed send is logged, never thrown.
  */
 export class EvidentlyEventStore implements ExperimentStore {
-  private readonly client: EvidentlyClient;
+  private readonly client: () => Promise<EvidentlyClient>;
 
   public constructor(
     private readonly inner: ExperimentStore,
     private readonly props: EvidentlyProps & { readonly now?: () => number }
   ) {
-    this.client = props.client ?? new EvidentlyClient({});
+    this.client = lazyClient(props.client);
   }
 
   public list(): Promise<readonly Experiment[]> {
@@ -105,7 +125,11 @@ export class EvidentlyEventStore implements ExperimentStore {
   ): Promise<void> {
     await this.inner.record(id, bucket, o);
     try {
-      await this.client.send(
+      const [client, { PutProjectEventsCommand }] = await Promise.all([
+        this.client(),
+        sdk(),
+      ]);
+      await client.send(
         new PutProjectEventsCommand({
           project: this.props.project,
           events: [

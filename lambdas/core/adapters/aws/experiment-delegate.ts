@@ -1,8 +1,4 @@
 import {
-  type EventBridgeClient,
-  PutEventsCommand,
-} from '@aws-sdk/client-eventbridge';
-import {
   EXPERIMENT_EVALUATE_DETAIL_TYPE,
   EXPERIMENT_EVENT_SOURCE,
 } from '../../experiments/events';
@@ -10,6 +6,7 @@ import type { RolloutStep } from '../../experiments/rollout';
 import type { RolloutControl } from '../../experiments/service';
 import { ExperimentError } from '../../experiments/types';
 import type { Log } from '../../ports';
+import { type EventsTarget, lazyPutEvents } from './lazy-eventbridge';
 
 /** The detail of an evaluation request (no prompt, no tenant data). */
 export interface ExperimentEvaluationDetail {
@@ -30,7 +27,8 @@ export interface ExperimentEvaluationDetail {
  * a container.
  */
 export function eventBridgeExperimentDelegate(options: {
-  readonly client: EventBridgeClient;
+  /** A client or a shared lazy PutEvents (./lazy-eventbridge). */
+  readonly client: EventsTarget;
   /** @default - the default bus */
   readonly eventBusName?: string;
   readonly log: Log;
@@ -41,6 +39,7 @@ export function eventBridgeExperimentDelegate(options: {
   const last = new Map<string, number>();
   const now = options.now ?? Date.now;
   const minInterval = options.minIntervalMs ?? 10_000;
+  const putEvents = lazyPutEvents(options.client);
   return async (experimentId, step) => {
     const t = now();
     if (t - (last.get(experimentId) ?? -Infinity) < minInterval) return;
@@ -51,20 +50,18 @@ export function eventBridgeExperimentDelegate(options: {
       reason: step.reason,
     };
     try {
-      const out = await options.client.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              Source: EXPERIMENT_EVENT_SOURCE,
-              DetailType: EXPERIMENT_EVALUATE_DETAIL_TYPE,
-              Detail: JSON.stringify(detail),
-              ...(options.eventBusName
-                ? { EventBusName: options.eventBusName }
-                : {}),
-            },
-          ],
-        })
-      );
+      const out = await putEvents({
+        Entries: [
+          {
+            Source: EXPERIMENT_EVENT_SOURCE,
+            DetailType: EXPERIMENT_EVALUATE_DETAIL_TYPE,
+            Detail: JSON.stringify(detail),
+            ...(options.eventBusName
+              ? { EventBusName: options.eventBusName }
+              : {}),
+          },
+        ],
+      });
       if ((out.FailedEntryCount ?? 0) > 0) throw new Error('entry refused');
     } catch (err) {
       // Let the next evaluation ask again.

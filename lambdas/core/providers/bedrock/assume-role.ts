@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
@@ -45,9 +45,21 @@ export function assumeRoleCredentials(
 ): AwsCredentialIdentityProvider {
   const now = options.now ?? Date.now;
   const refreshBeforeMs = options.refreshBeforeMs ?? 300_000;
-  const sts =
-    options.sts ??
-    new STSClient({ ...(options.region ? { region: options.region } : {}) });
+  // STS is loaded on the first refresh: only cross-account providers need
+  // it, so the router's cold start does not pay for its client (a lazy
+  // chunk of the Lambda bundle, lib/bundling.ts).
+  let sts: Promise<STSClient> | undefined;
+  const stsClient = () => {
+    sts ??= options.sts
+      ? Promise.resolve(options.sts)
+      : import('@aws-sdk/client-sts').then(
+          ({ STSClient }) =>
+            new STSClient({
+              ...(options.region ? { region: options.region } : {}),
+            })
+        );
+    return sts;
+  };
   let current: AwsCredentialIdentity | undefined;
   let inflight: Promise<AwsCredentialIdentity> | undefined;
 
@@ -56,7 +68,11 @@ export function assumeRoleCredentials(
 
   const refresh = async (): Promise<AwsCredentialIdentity> => {
     try {
-      const out = await sts.send(
+      const [client, { AssumeRoleCommand }] = await Promise.all([
+        stsClient(),
+        import('@aws-sdk/client-sts'),
+      ]);
+      const out = await client.send(
         new AssumeRoleCommand({
           RoleArn: options.roleArn,
           RoleSessionName:
