@@ -29,15 +29,20 @@ function limitedConfig(
   });
 }
 
+/**
+ * A frozen clock in the middle of a minute, so the burst can't straddle two
+ * windows. The memory store reads it too: on the real clock it would see the
+ * frozen window as expired once the wall clock passes it.
+ */
+const frozenNow = (): number => Date.UTC(2026, 11, 3, 12, 0, 30);
+
 async function twoRouters(
   file: GatewayConfigFile,
   store: LimitCounterStore
 ): Promise<[Gateway, Gateway]> {
-  // A frozen clock in the middle of a minute: the burst can't straddle two windows.
-  const now = (): number => Date.UTC(2026, 11, 3, 12, 0, 30);
   return Promise.all([
-    startTestGateway(file, { limitCounters: store, now }),
-    startTestGateway(file, { limitCounters: store, now }),
+    startTestGateway(file, { limitCounters: store, now: frozenNow }),
+    startTestGateway(file, { limitCounters: store, now: frozenNow }),
   ]);
 }
 
@@ -53,7 +58,7 @@ describe('Tenant limits across router instances', () => {
           client: ddb.documentClient(),
         }),
     ],
-    ['one memory store', async () => new MemoryLimitCounters()],
+    ['one memory store', async () => new MemoryLimitCounters(frozenNow)],
   ])('shared counters (%s)', (_name, makeStore) => {
     let routers: [Gateway, Gateway];
     afterEach(async () => {
