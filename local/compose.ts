@@ -17,6 +17,7 @@ import {
 import { MemoryTenantDirectory } from '../lambdas/core/adapters/local/memory-tenants';
 import { PrometheusMetrics } from '../lambdas/core/adapters/local/prometheus-metrics';
 import type { BudgetLedger } from '../lambdas/core/budget/types';
+import type { EmbeddingCacheStore } from '../lambdas/core/cache/embedding-cache';
 import type { GatewayConfig } from '../lambdas/core/config/load';
 import { statsJson } from '../lambdas/core/gateway/endpoints';
 import type { Guardrail } from '../lambdas/core/guardrails/types';
@@ -56,6 +57,8 @@ export interface LocalComposeOptions {
   readonly budgetLedger?: BudgetLedger;
   /** Replace the rate/token counters (tests sharing one store between routers). */
   readonly limitCounters?: LimitCounterStore;
+  /** Shared embedding cache tier (tests: DynamoDB Local; default: per process). */
+  readonly embeddingCacheStore?: EmbeddingCacheStore;
 }
 
 /**
@@ -170,6 +173,7 @@ export function composeLocal(
     rng: options.rng,
     budgetLedger: options.budgetLedger,
     limitCounters: options.limitCounters,
+    embeddingCacheStore: options.embeddingCacheStore,
     now,
     guardrail: options.guardrail,
   });

@@ -4,6 +4,7 @@ import type { AdminRoutes } from '../admin/app';
 import { parseChatRequest } from '../core/api/chat-request';
 import { badRequest, GatewayError, toGatewayError } from '../core/api/errors';
 import { withJsonSchemaEngine } from '../core/api/json-schema';
+import type { EmbeddingCache } from '../core/cache/embedding-cache';
 import type { ResolvedProvider, ResolvedTenant } from '../core/config/load';
 import type { ExperimentService } from '../core/experiments/service';
 import {
@@ -15,10 +16,7 @@ import {
   ChatService,
   type ChatServiceDeps,
 } from '../core/gateway/chat-service';
-import {
-  type EmbeddingCache,
-  serveEmbeddings,
-} from '../core/gateway/embeddings-service';
+import { serveEmbeddings } from '../core/gateway/embeddings-service';
 import {
   healthJson,
   listModelsJson,

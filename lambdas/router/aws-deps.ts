@@ -7,6 +7,7 @@ import { BedrockGuardrail } from '../core/adapters/aws/bedrock-guardrail';
 import { AwsBudgetAlerts } from '../core/adapters/aws/budget-alerts';
 import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
+import { DynamoEmbeddingCacheStore } from '../core/adapters/aws/dynamo-embedding-cache';
 import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
 import { DynamoLimitCounters } from '../core/adapters/aws/dynamo-limit-counters';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
@@ -232,6 +233,12 @@ export function composeAws(
     adapters: createAdapters(config.providers, secretsCredentials(env), env),
     cacheStore: env.CACHE_TABLE
       ? new DynamoResponseCacheStore({
+          tableName: env.CACHE_TABLE,
+          client: doc,
+        })
+      : undefined,
+    embeddingCacheStore: env.CACHE_TABLE
+      ? new DynamoEmbeddingCacheStore({
           tableName: env.CACHE_TABLE,
           client: doc,
         })

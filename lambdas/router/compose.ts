@@ -8,6 +8,10 @@ import { CostStats } from '../core/budget/cost-stats';
 import { BudgetGuard } from '../core/budget/guard';
 import { budgetShadowBudget } from '../core/budget/shadow-budget';
 import type { BudgetAlertSink, BudgetLedger } from '../core/budget/types';
+import {
+  EmbeddingCache,
+  type EmbeddingCacheStore,
+} from '../core/cache/embedding-cache';
 import type { ResponseCacheStore } from '../core/cache/types';
 import type { GatewayConfig } from '../core/config/load';
 import {
@@ -15,7 +19,6 @@ import {
   type ExperimentParts,
 } from '../core/experiments/wiring';
 import { createCacheStage } from '../core/gateway/cache-stage';
-import { EmbeddingCache } from '../core/gateway/embeddings-service';
 import { LimitStage } from '../core/gateway/limit-stage';
 import type { ModelCatalog } from '../core/gateway/plan';
 import { OutputGuard } from '../core/guardrails/output-filter';
@@ -84,6 +87,8 @@ export interface RouterParts {
   readonly now?: () => number;
   /** Shared response cache behind the LRU (DynamoDB on AWS). @default - LRU only */
   readonly cacheStore?: ResponseCacheStore;
+  /** Shared embedding cache tier (DynamoDB on AWS; absent: per container). */
+  readonly embeddingCacheStore?: EmbeddingCacheStore;
   /** Managed guardrail (Bedrock ApplyGuardrail); local rules only when absent. */
   readonly guardrail?: Guardrail;
 }
@@ -209,7 +214,10 @@ export function composeRouter(parts: RouterParts): {
       now,
     }),
     embeddingCache: config.cache.enabled
-      ? new EmbeddingCache(config.cache)
+      ? new EmbeddingCache(config.cache, {
+          store: parts.embeddingCacheStore,
+          log,
+        })
       : undefined,
     guardrails,
     outputGuard: new OutputGuard(guardrails),

@@ -1,5 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { randomUUID } from 'node:crypto';
 import {
   type EmbeddingsRequest,
   parseEmbeddingsRequest,
@@ -7,7 +6,7 @@ import {
 import { GatewayError, toGatewayError } from '../api/errors';
 import type { CostStats } from '../budget/cost-stats';
 import type { BudgetGuard } from '../budget/guard';
-import type { CacheSettings } from '../cache/config';
+import { EmbeddingCache } from '../cache/embedding-cache';
 import type { ResolvedTenant } from '../config/load';
 import type { DecisionLog, GatewayMetrics, Log } from '../ports';
 import {
@@ -31,86 +30,6 @@ import type { LimitStage } from './limit-stage';
 import { noCandidateError, type RoutePlan } from './plan';
 import { killSwitchError, type RequestPlanner } from './planner';
 import { JSON_HEADERS, type ResponseSink } from './sink';
-
-/** One cached embedding answer: vectors only, never the input text. */
-interface CachedEmbeddings {
-  readonly tenant: string;
-  readonly model: string;
-  readonly provider: string;
-  readonly vectors: readonly Float32Array[];
-  readonly promptTokens: number;
-  readonly expiresAt: number;
-}
-
-/**
- * In-process cache of embedding answers. Embeddings are deterministic, so
- * every request is cacheable (unless the client sends
- * `x-gateway-cache: no-cache`); the key is tenant + model + inputs +
- * dimensions, hashed so no input text is kept. Vectors are held as float32
- * (what the providers produce) to keep the byte cap honest.
- */
-export class EmbeddingCache {
-  private readonly lru: LRUCache<string, CachedEmbeddings>;
-  /** Hits and misses of this instance. */
-  public readonly counters = { hits: 0, misses: 0, stores: 0 };
-
-  public constructor(
-    private readonly settings: Pick<
-      CacheSettings,
-      'lruMaxEntries' | 'lruMaxBytes' | 'defaultTtlSeconds'
-    >
-  ) {
-    this.lru = new LRUCache({
-      max: settings.lruMaxEntries,
-      maxSize: settings.lruMaxBytes,
-      sizeCalculation: (e) =>
-        Math.max(
-          1,
-          e.vectors.reduce((n, v) => n + v.byteLength, 0)
-        ),
-    });
-  }
-
-  /** The cache key of `request` served by `model` for `tenant`. */
-  public static key(
-    tenant: string,
-    model: string,
-    request: EmbeddingsRequest
-  ): string {
-    const h = createHash('sha256');
-    h.update(`${tenant}\0${model}\0${request.dimensions ?? ''}\0`);
-    for (const t of request.inputs) h.update(`${t.length}:${t}`);
-    return `emb:${h.digest('base64url')}`;
-  }
-
-  /** The live entry under `key` for `tenant`. */
-  public get(
-    key: string,
-    tenant: string,
-    now: number
-  ): CachedEmbeddings | undefined {
-    const e = this.lru.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt <= now || e.tenant !== tenant) {
-      this.lru.delete(key);
-      return undefined;
-    }
-    return e;
-  }
-
-  /** Stores an answer until the cache's default TTL. */
-  public put(
-    key: string,
-    entry: Omit<CachedEmbeddings, 'expiresAt'>,
-    now: number
-  ): void {
-    this.counters.stores++;
-    this.lru.set(key, {
-      ...entry,
-      expiresAt: now + this.settings.defaultTtlSeconds * 1000,
-    });
-  }
-}
 
 /** Dependencies of the embeddings route (a subset of the router's). */
 export interface EmbeddingsDeps {
@@ -198,6 +117,36 @@ function listBody(
 }
 
 /**
+ * A cached answer for any candidate from this container's LRU, else the
+ * shared tier's answer for the chosen model (one read: the fleet stores what
+ * it chose, and a read per fallback would tax every miss).
+ */
+async function cachedAnswer(
+  cache: EmbeddingCache,
+  tenant: string,
+  candidates: readonly { readonly model: { readonly id: string } }[],
+  req: EmbeddingsRequest,
+  now: number
+) {
+  for (const c of candidates) {
+    const hit = cache.local(
+      EmbeddingCache.key(tenant, c.model.id, req),
+      tenant,
+      now
+    );
+    if (hit) return hit;
+  }
+  const chosen = candidates[0];
+  return chosen
+    ? cache.shared(
+        EmbeddingCache.key(tenant, chosen.model.id, req),
+        tenant,
+        now
+      )
+    : undefined;
+}
+
+/**
  * `POST /v1/embeddings`: limits, routing (kill switches, open circuits,
  * embedding-only candidates), cache, then the attempt loop (gate admission,
  * budget reserve of the worst case, failover on retryable errors), decision
@@ -223,13 +172,14 @@ export async function serveEmbeddings(
       const candidates = [plan.decision.chosen, ...plan.decision.fallbacks];
       const cache = directive === 'no-cache' ? undefined : deps.embeddingCache;
       if (cache) {
-        for (const c of candidates) {
-          const hit = cache.get(
-            EmbeddingCache.key(call.tenant.id, c.model.id, req),
-            call.tenant.id,
-            started
-          );
-          if (!hit) continue;
+        const hit = await cachedAnswer(
+          cache,
+          call.tenant.id,
+          candidates,
+          req,
+          started
+        );
+        if (hit) {
           cache.counters.hits++;
           deps.metrics.event('EmbeddingCacheHits', 1);
           deps.metrics.request({
@@ -403,7 +353,7 @@ async function attempts(
         },
         listBody(vectors, model.id, req.encodingFormat, result.promptTokens)
       );
-      deps.embeddingCache?.put(
+      await deps.embeddingCache?.put(
         EmbeddingCache.key(call.tenant.id, model.id, req),
         {
           tenant: call.tenant.id,

@@ -74,10 +74,13 @@ class NullStream extends Writable {
   }
 }
 
-function chat(body: Record<string, unknown>): APIGatewayProxyEvent {
+function chat(
+  body: Record<string, unknown>,
+  path = '/v1/chat/completions'
+): APIGatewayProxyEvent {
   return {
     resource: '/{proxy+}',
-    path: '/v1/chat/completions',
+    path,
     httpMethod: 'POST',
     headers: {
       Authorization: `Bearer ${CLIENT_KEY}`,
@@ -88,11 +91,15 @@ function chat(body: Record<string, unknown>): APIGatewayProxyEvent {
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,
-    body: JSON.stringify({
-      model: 'llama-maverick',
-      messages: [{ role: 'user', content: 'count my writes' }],
-      ...body,
-    }),
+    body: JSON.stringify(
+      path === '/v1/embeddings'
+        ? { model: 'embed-small', input: ['count my writes'], ...body }
+        : {
+            model: 'llama-maverick',
+            messages: [{ role: 'user', content: 'count my writes' }],
+            ...body,
+          }
+    ),
     isBase64Encoded: false,
     requestContext: {
       requestId: 'apigw-ops',
@@ -177,9 +184,12 @@ describe('Lambda: DynamoDB operations per request (AWS composition)', () => {
   let fake: FakeOpenAIServer;
   let cold: OpCounts;
   let handler: (e: APIGatewayProxyEvent, s: Writable) => Promise<void>;
-  const serve = async (body: Record<string, unknown>): Promise<number> => {
+  const serve = async (
+    body: Record<string, unknown>,
+    path?: string
+  ): Promise<number> => {
     const out = new NullStream();
-    await handler(chat(body), out);
+    await handler(chat(body, path), out);
     return out.statusCode();
   };
 
@@ -205,6 +215,28 @@ describe('Lambda: DynamoDB operations per request (AWS composition)', () => {
             providerModelId: 'Llama-4-Maverick',
             capabilities: ['streaming'],
             pricing: { inputPer1M: 0.2, outputPer1M: 0.6 },
+          },
+          { type: 'openai-compatible' }
+        ),
+        createdBy: 'test',
+        createdAt: new Date().toISOString(),
+      },
+      0
+    );
+    await new DynamoModelRegistry({
+      tableName: registry,
+      client: ddb.documentClient(),
+    }).putVersion(
+      {
+        modelId: 'embed-small',
+        config: resolveModelEntry(
+          {
+            id: 'embed-small',
+            provider: 'llama',
+            providerModelId: 'text-embedding-3-small',
+            capabilities: ['embeddings'],
+            maxOutputTokens: 1,
+            pricing: { inputPer1M: 0.02, outputPer1M: 0 },
           },
           { type: 'openai-compatible' }
         ),
@@ -331,6 +363,24 @@ describe('Lambda: DynamoDB operations per request (AWS composition)', () => {
       expect(await serve({ temperature: 0 })).toBe(200);
     });
     // Assess: the hit is served from the container's LRU, before budgets.
+    expect(miss).toEqual({
+      ...PAID_REQUEST,
+      GetCommand: { calls: 1, items: 1 },
+      PutCommand: { calls: 1, items: 1 },
+    });
+    expect(hit).toEqual({ UpdateCommand: LIMITS });
+  });
+
+  it('an embeddings miss pays like a chat miss; the repeat is a cache hit with only the limit updates', async () => {
+    // Act
+    const miss = await countOps(async () => {
+      expect(await serve({}, '/v1/embeddings')).toBe(200);
+    });
+    const hit = await countOps(async () => {
+      expect(await serve({}, '/v1/embeddings')).toBe(200);
+    });
+    // Assess: the shared embedding cache reads once and writes once on a
+    // miss; the repeat is served from the container's LRU.
     expect(miss).toEqual({
       ...PAID_REQUEST,
       GetCommand: { calls: 1, items: 1 },
