@@ -374,3 +374,92 @@ describe('E2E: images and documents through the gateway', () => {
     expect(body.messages[0]!.content[0]!.image!.format).toBe('png');
   });
 });
+
+describe('E2E: media stays opaque to guardrails, logs, metrics and decisions', () => {
+  it('anonymizes the text around media, sends the bytes unchanged and never logs them', async () => {
+    // Prepare: guardrails on (default profile), debug logging
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    const bedrock = await startFakeBedrock();
+    const gw = await startTestGateway(
+      {
+        providers: {
+          bedrock: { region: 'eu-central-1', endpoint: bedrock.url },
+        },
+        models: [
+          {
+            id: 'claude',
+            provider: 'bedrock',
+            providerModelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0',
+            capabilities: ['streaming', 'vision', 'documents'],
+          },
+        ],
+        tenants: [{ id: 'test', apiKeys: [TEST_KEY], tier: 'premium' }],
+        server: { maxBodyBytes: 40 * 1024 * 1024 },
+      },
+      { env: { LOG_LEVEL: 'DEBUG' } }
+    );
+    const email = 'jane.roe@example.org';
+    const filename = 'jane-roe-contract.pdf';
+    const client = new OpenAI({
+      apiKey: TEST_KEY,
+      baseURL: `${gw.url}/v1`,
+      maxRetries: 0,
+    });
+    try {
+      // Act
+      await client.chat.completions.create({
+        model: 'claude',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: `Summarise for ${email}` },
+              { type: 'image_url', image_url: { url: imageUrl } },
+              { type: 'file', file: { file_data: docUrl, filename } },
+            ],
+          },
+        ],
+      });
+      const metrics = await (await call(gw, '/metrics')).text();
+
+      // Assess: the provider got the anonymized text and the exact bytes
+      const blocks = (
+        bedrock.requests[0]!.body as { messages: { content: WireBlock[] }[] }
+      ).messages[0]!.content;
+      const text = blocks.map((b) => b.text ?? '').join('');
+      expect(text).not.toContain(email);
+      expect(
+        Buffer.from(
+          blocks.find((b) => b.image)!.image!.source.bytes,
+          'base64'
+        ).equals(image)
+      ).toBe(true);
+      expect(
+        Buffer.from(
+          blocks.find((b) => b.document)!.document!.source.bytes,
+          'base64'
+        ).equals(doc)
+      ).toBe(true);
+      // ...and no log line, metric or decision holds the media or the PII
+      const recorded = [
+        gw.log.text(),
+        metrics,
+        JSON.stringify(gw.deps.decisions.recent()),
+      ];
+      const imageB64 = image.toString('base64');
+      const docB64 = doc.toString('base64');
+      expect(imageB64.length).toBeGreaterThan(160);
+      expect(docB64.length).toBeGreaterThan(100);
+      for (const r of recorded) {
+        expect(r).not.toContain(imageB64.slice(100, 160));
+        expect(r).not.toContain(docB64.slice(40, 100));
+        expect(r).not.toContain(email);
+        expect(r).not.toContain('jane-roe-contract');
+      }
+    } finally {
+      await gw.close();
+      await bedrock.close();
+    }
+  });
+});
