@@ -9,18 +9,10 @@ import {
 import * as z from 'zod';
 import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
 import {
-  type FakeBedrockServer,
-  startFakeBedrock,
-} from '../helpers/fakes/bedrock-fake';
-import {
   type FakeProviderServer,
   jsonResponder,
 } from '../helpers/fakes/common';
-import { startFakeGemini } from '../helpers/fakes/gemini-fake';
-import {
-  type FakeOpenAIServer,
-  startFakeOpenAI,
-} from '../helpers/fakes/openai-fake';
+import { useProviderFakes } from '../helpers/fakes/provider-fakes';
 import { startTestGateway, TEST_KEY } from '../helpers/gateway';
 import { png } from '../helpers/media';
 
@@ -32,9 +24,6 @@ import { png } from '../helpers/media';
  * `strict: true`; `embedMany` calls `/v1/embeddings`; an image part reaches
  * Bedrock as an image block. The SDK is used unchanged.
  */
-
-const GEMINI_KEY = 'gemini-test-key';
-const LLAMA_KEY = 'llama-test-key';
 
 const Recipe = z.object({
   name: z.string(),
@@ -49,28 +38,14 @@ const recipe = {
 const prompt = 'A recipe for pancakes.';
 
 describe('E2E: the Vercel AI SDK through the gateway', () => {
-  let bedrock: FakeBedrockServer;
-  let gemini: FakeProviderServer;
-  let llama: FakeOpenAIServer;
+  const fakes = useProviderFakes();
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   let gateway: ReturnType<typeof createOpenAI>;
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    [bedrock, gemini, llama] = await Promise.all([
-      startFakeBedrock(),
-      startFakeGemini({ apiKey: GEMINI_KEY }),
-      startFakeOpenAI({ apiKey: LLAMA_KEY }),
-    ]);
     const caps = ['tools', 'streaming', 'structured_output'] as const;
     const config: GatewayConfigFile = {
-      providers: {
-        bedrock: { region: 'eu-central-1', endpoint: bedrock.url },
-        gemini: { baseUrl: gemini.url, apiKeyEnv: 'GEMINI_API_KEY' },
-        'openai-compatible': { baseUrl: llama.url, apiKeyEnv: 'LLAMA_API_KEY' },
-      },
+      providers: fakes.providers(),
       models: [
         {
           id: 'claude-tool',
@@ -123,31 +98,21 @@ describe('E2E: the Vercel AI SDK through the gateway', () => {
       server: { keepAliveMs: 200 },
     };
     gw = await startTestGateway(config, {
-      env: { GEMINI_API_KEY: GEMINI_KEY, LLAMA_API_KEY: LLAMA_KEY },
+      env: fakes.env,
     });
     gateway = createOpenAI({ apiKey: TEST_KEY, baseURL: `${gw.url}/v1` });
   });
 
   afterAll(async () => {
-    process.env = savedEnv;
-    await Promise.all([
-      gw?.close(),
-      bedrock?.close(),
-      gemini?.close(),
-      llama?.close(),
-    ]);
-  });
-
-  beforeEach(() => {
-    for (const f of [bedrock, gemini, llama]) f.reset();
+    await gw?.close();
   });
 
   const fakeOf = (model: string): FakeProviderServer =>
     model.startsWith('claude') || model === 'plain-nova'
-      ? bedrock
+      ? fakes.bedrock
       : model.startsWith('gemini')
-        ? gemini
-        : llama;
+        ? fakes.gemini
+        : fakes.llama;
 
   describe.each(['claude-tool', 'gemini-flash', 'llama-maverick'])(
     'model %s',
@@ -199,7 +164,7 @@ describe('E2E: the Vercel AI SDK through the gateway', () => {
 
   it('sends the schema strictly, as the SDK asks for it', async () => {
     // Prepare
-    llama.setBehavior({ responder: jsonResponder(recipe) });
+    fakes.llama.setBehavior({ responder: jsonResponder(recipe) });
 
     // Act
     await generateObject({
@@ -211,7 +176,7 @@ describe('E2E: the Vercel AI SDK through the gateway', () => {
     });
 
     // Assess: the gateway passed the SDK's json_schema through to the endpoint
-    const body = llama.requests[0]!.body as Record<string, unknown>;
+    const body = fakes.llama.requests[0]!.body as Record<string, unknown>;
     expect(body.response_format).toMatchObject({
       type: 'json_schema',
       json_schema: {
@@ -241,7 +206,7 @@ describe('E2E: the Vercel AI SDK through the gateway', () => {
     });
     const first = ((await res.json()) as { chosen: { model: string } }).chosen
       .model;
-    for (const f of [bedrock, gemini, llama])
+    for (const f of [fakes.bedrock, fakes.gemini, fakes.llama])
       f.setBehavior({ responder: jsonResponder(recipe) });
     fakeOf(first).setBehavior({ responder: jsonResponder({ name: 7 }) });
 
@@ -274,7 +239,7 @@ describe('E2E: the Vercel AI SDK through the gateway', () => {
     const apiError = error as APICallError;
     expect(apiError.statusCode).toBe(400);
     expect(apiError.responseBody).toContain('structured_output');
-    expect(bedrock.requests).toHaveLength(0);
+    expect(fakes.bedrock.requests).toHaveLength(0);
   });
 
   it('sends an image part to Bedrock as an image block with the same bytes', async () => {
@@ -298,7 +263,7 @@ describe('E2E: the Vercel AI SDK through the gateway', () => {
 
     // Assess
     expect(text.length).toBeGreaterThan(0);
-    const body = bedrock.requests[0]!.body as {
+    const body = fakes.bedrock.requests[0]!.body as {
       messages: {
         content: { image?: { format: string; source: { bytes: string } } }[];
       }[];
@@ -321,8 +286,8 @@ describe('E2E: the Vercel AI SDK through the gateway', () => {
     expect(embeddings).toHaveLength(3);
     for (const e of embeddings) expect(e.length).toBeGreaterThan(0);
     expect(embeddings[0]).not.toEqual(embeddings[1]);
-    expect(bedrock.requests).toHaveLength(3);
-    const sent = bedrock.requests.map(
+    expect(fakes.bedrock.requests).toHaveLength(3);
+    const sent = fakes.bedrock.requests.map(
       (r) => (r.body as { inputText: string }).inputText
     );
     expect(sent).toEqual(values);

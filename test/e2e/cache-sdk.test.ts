@@ -1,6 +1,6 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { echoConfig, startTestGateway, TEST_KEY } from '../helpers/gateway';
+import { echoConfig, sdkClient, startTestGateway } from '../helpers/gateway';
 import { ScriptedAdapter } from '../helpers/scripted-adapter';
 
 /**
@@ -16,11 +16,7 @@ describe('E2E: openai SDK reads cached answers', () => {
     gw = await startTestGateway(echoConfig(), {
       adapters: new Map([['echo', provider]]),
     });
-    client = new OpenAI({
-      apiKey: TEST_KEY,
-      baseURL: `${gw.url}/v1`,
-      maxRetries: 0,
-    });
+    client = sdkClient(gw);
   });
   afterAll(() => gw.close());
 

@@ -1,18 +1,15 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
-import {
-  type FakeBedrockServer,
-  startFakeBedrock,
-} from '../helpers/fakes/bedrock-fake';
-import type { FakeProviderServer } from '../helpers/fakes/common';
 import { fakeTokenCount } from '../helpers/fakes/common';
 import { fakeEmbedding } from '../helpers/fakes/embedding-vectors';
-import { startFakeGemini } from '../helpers/fakes/gemini-fake';
+import { useProviderFakes } from '../helpers/fakes/provider-fakes';
 import {
-  type FakeOpenAIServer,
-  startFakeOpenAI,
-} from '../helpers/fakes/openai-fake';
-import { call, json, startTestGateway, TEST_KEY } from '../helpers/gateway';
+  call,
+  json,
+  sdkClient,
+  startTestGateway,
+  TEST_KEY,
+} from '../helpers/gateway';
 
 /**
  * End to end: the official `openai` SDK's `embeddings.create` -> local
@@ -21,8 +18,6 @@ import { call, json, startTestGateway, TEST_KEY } from '../helpers/gateway';
  * `/embeddings`.
  */
 
-const GEMINI_KEY = 'gemini-test-key';
-const OAI_KEY = 'oai-test-key';
 const POOR_KEY = 'sk-poor-tenant-key-0001';
 const LIMITED_KEY = 'sk-limited-tenant-key-0001';
 
@@ -32,21 +27,11 @@ function unit(v: readonly number[]): number[] {
 }
 
 describe('E2E: embeddings through the gateway with the openai SDK', () => {
-  let bedrock: FakeBedrockServer;
-  let gemini: FakeProviderServer;
-  let oai: FakeOpenAIServer;
+  const fakes = useProviderFakes();
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   let client: OpenAI;
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    [bedrock, gemini, oai] = await Promise.all([
-      startFakeBedrock(),
-      startFakeGemini({ apiKey: GEMINI_KEY }),
-      startFakeOpenAI({ apiKey: OAI_KEY }),
-    ]);
     const embedding = {
       capabilities: ['embeddings' as const],
       contextWindow: 8192,
@@ -54,11 +39,7 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
       pricing: { inputPer1M: 0.02, outputPer1M: 0 },
     };
     const config: GatewayConfigFile = {
-      providers: {
-        bedrock: { region: 'eu-central-1', endpoint: bedrock.url },
-        gemini: { baseUrl: gemini.url, apiKeyEnv: 'GEMINI_API_KEY' },
-        'openai-compatible': { baseUrl: oai.url, apiKeyEnv: 'OAI_API_KEY' },
-      },
+      providers: fakes.providers(),
       models: [
         {
           id: 'claude-sonnet',
@@ -118,27 +99,13 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
       guardrails: { enabled: false },
     };
     gw = await startTestGateway(config, {
-      env: { GEMINI_API_KEY: GEMINI_KEY, OAI_API_KEY: OAI_KEY },
+      env: fakes.env,
     });
-    client = new OpenAI({
-      apiKey: TEST_KEY,
-      baseURL: `${gw.url}/v1`,
-      maxRetries: 0,
-    });
+    client = sdkClient(gw);
   });
 
   afterAll(async () => {
-    process.env = savedEnv;
-    await Promise.all([
-      gw?.close(),
-      bedrock?.close(),
-      gemini?.close(),
-      oai?.close(),
-    ]);
-  });
-
-  beforeEach(() => {
-    for (const f of [bedrock, gemini, oai]) f.reset();
+    await gw?.close();
   });
 
   it('returns Titan floats without dimensions, with usage and routing headers', async () => {
@@ -175,11 +142,11 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
       'unlimited'
     );
     expect(response.headers.get('x-request-id')).toBeTruthy();
-    expect(bedrock.requests).toHaveLength(1);
-    expect(bedrock.requests[0]!.path).toBe(
+    expect(fakes.bedrock.requests).toHaveLength(1);
+    expect(fakes.bedrock.requests[0]!.path).toBe(
       '/model/amazon.titan-embed-text-v2%3A0/invoke'
     );
-    expect(bedrock.requests[0]!.body).toEqual({
+    expect(fakes.bedrock.requests[0]!.body).toEqual({
       inputText: 'the quick brown fox',
       normalize: true,
     });
@@ -198,9 +165,11 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
     expect(res.data[0]!.embedding).toEqual(fakeEmbedding('alpha', 256));
     expect(res.data[1]!.embedding).toEqual(fakeEmbedding('beta', 256));
     expect(res.data[2]!.embedding).toEqual(fakeEmbedding('gamma', 256));
-    expect(bedrock.requests).toHaveLength(3);
+    expect(fakes.bedrock.requests).toHaveLength(3);
     expect(
-      bedrock.requests.map((r) => (r.body as { dimensions: number }).dimensions)
+      fakes.bedrock.requests.map(
+        (r) => (r.body as { dimensions: number }).dimensions
+      )
     ).toEqual([256, 256, 256]);
   });
 
@@ -216,8 +185,8 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
     expect(res.data.map((d) => d.embedding)).toEqual(
       texts.map((t) => fakeEmbedding(t, 1024))
     );
-    expect(bedrock.requests).toHaveLength(1);
-    expect(bedrock.requests[0]!.body).toEqual({
+    expect(fakes.bedrock.requests).toHaveLength(1);
+    expect(fakes.bedrock.requests[0]!.body).toEqual({
       texts,
       input_type: 'search_document',
       embedding_types: ['float'],
@@ -233,10 +202,10 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
     });
 
     // Assess
-    expect(gemini.requests[0]!.path).toBe(
+    expect(fakes.gemini.requests[0]!.path).toBe(
       '/v1beta/models/gemini-embedding-001:batchEmbedContents'
     );
-    expect(gemini.requests[0]!.body).toEqual({
+    expect(fakes.gemini.requests[0]!.body).toEqual({
       requests: [
         {
           model: 'models/gemini-embedding-001',
@@ -270,8 +239,8 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
     expect(response.headers.get('x-gateway-provider')).toBe(
       'openai-compatible'
     );
-    expect(oai.requests[0]!.path).toBe('/v1/embeddings');
-    expect(oai.requests[0]!.body).toMatchObject({
+    expect(fakes.llama.requests[0]!.path).toBe('/v1/embeddings');
+    expect(fakes.llama.requests[0]!.body).toMatchObject({
       model: 'text-embedding-3-small',
       input: ['pass me through'],
       encoding_format: 'float',
@@ -280,7 +249,7 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
 
   it('fails over to the next embedding model when Bedrock is down', async () => {
     // Arrange
-    bedrock.setBehavior({ errorStatus: 503 });
+    fakes.bedrock.setBehavior({ errorStatus: 503 });
 
     // Act
     const { data, response } = await client.embeddings
@@ -291,8 +260,8 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
     expect(response.headers.get('x-gateway-model')).toBe('gemini-embedding');
     expect(response.headers.get('x-gateway-attempts')).toBe('2');
     expect(data.model).toBe('gemini-embedding');
-    expect(bedrock.requests).toHaveLength(1);
-    expect(gemini.requests).toHaveLength(1);
+    expect(fakes.bedrock.requests).toHaveLength(1);
+    expect(fakes.gemini.requests).toHaveLength(1);
   });
 
   it('answers a repeat from the cache without calling the provider', async () => {
@@ -321,7 +290,7 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
     expect(second.data.usage).toEqual(first.data.usage);
     // Other dimensions are another key.
     expect(other.response.headers.get('x-gateway-cache')).toBe('miss');
-    expect(bedrock.requests).toHaveLength(4);
+    expect(fakes.bedrock.requests).toHaveLength(4);
   });
 
   it('refuses over budget with 429 budget_exceeded and calls nobody', async () => {
@@ -334,7 +303,7 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
     // Assess
     expect(res.status).toBe(429);
     expect((await json(res)).error.code).toBe('budget_exceeded');
-    expect(bedrock.requests).toHaveLength(0);
+    expect(fakes.bedrock.requests).toHaveLength(0);
   });
 
   it.each([
@@ -362,7 +331,7 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
     const err = (await json(res)).error;
     expect(err.type).toBe('invalid_request_error');
     expect(err.param).toBe(param);
-    expect(bedrock.requests).toHaveLength(0);
+    expect(fakes.bedrock.requests).toHaveLength(0);
   });
 
   it('answers 400 for dimensions the model does not offer, without failing over', async () => {
@@ -452,7 +421,7 @@ describe('E2E: embeddings through the gateway with the openai SDK', () => {
 
       // Assess
       expect(response.headers.get('x-gateway-model')).toBe('gemini-embedding');
-      expect(bedrock.requests).toHaveLength(0);
+      expect(fakes.bedrock.requests).toHaveLength(0);
     } finally {
       await gw.deps.killSwitches.set('provider/bedrock', { state: 'off' });
     }

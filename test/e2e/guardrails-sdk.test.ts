@@ -1,6 +1,6 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
-import { echoConfig, startTestGateway, TEST_KEY } from '../helpers/gateway';
+import { echoConfig, sdkClient, startTestGateway } from '../helpers/gateway';
 
 const BLOCKED = 'secret-plan';
 
@@ -18,11 +18,7 @@ describe('E2E: openai SDK against the guardrails', () => {
       },
     };
     gw = await startTestGateway(config);
-    client = new OpenAI({
-      apiKey: TEST_KEY,
-      baseURL: `${gw.url}/v1`,
-      maxRetries: 0,
-    });
+    client = sdkClient(gw);
   });
   afterAll(() => gw.close());
 

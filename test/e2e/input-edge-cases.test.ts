@@ -1,6 +1,11 @@
 import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
-import { echoConfig, startTestGateway, TEST_KEY } from '../helpers/gateway';
+import {
+  echoConfig,
+  sdkClient,
+  startTestGateway,
+  TEST_KEY,
+} from '../helpers/gateway';
 
 /**
  * Edge cases found by trying the gateway as a new user would, driven with the
@@ -12,11 +17,7 @@ describe('E2E: input edge cases with the openai SDK', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway(echoConfig());
-    client = new OpenAI({
-      apiKey: TEST_KEY,
-      baseURL: `${gw.url}/v1`,
-      maxRetries: 0,
-    });
+    client = sdkClient(gw);
   });
 
   afterAll(async () => {

@@ -1,16 +1,14 @@
-import OpenAI, { BadRequestError } from 'openai';
+import type OpenAI from 'openai';
+import { BadRequestError } from 'openai';
 import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
+import { useProviderFakes } from '../helpers/fakes/provider-fakes';
 import {
-  type FakeBedrockServer,
-  startFakeBedrock,
-} from '../helpers/fakes/bedrock-fake';
-import type { FakeProviderServer } from '../helpers/fakes/common';
-import { startFakeGemini } from '../helpers/fakes/gemini-fake';
-import {
-  type FakeOpenAIServer,
-  startFakeOpenAI,
-} from '../helpers/fakes/openai-fake';
-import { call, json, startTestGateway, TEST_KEY } from '../helpers/gateway';
+  call,
+  json,
+  sdkClient,
+  startTestGateway,
+  TEST_KEY,
+} from '../helpers/gateway';
 import { dataUrl, pdf, png } from '../helpers/media';
 
 /**
@@ -21,8 +19,6 @@ import { dataUrl, pdf, png } from '../helpers/media';
  * keeps serving.
  */
 
-const GEMINI_KEY = 'gemini-test-key';
-const LLAMA_KEY = 'llama-test-key';
 const image = png(800, 600);
 const imageUrl = dataUrl('image/png', image);
 const doc = pdf(2);
@@ -35,28 +31,15 @@ interface WireBlock {
   document?: { format: string; name: string; source: { bytes: string } };
 }
 
+const fakes = useProviderFakes();
+
 describe('E2E: images and documents through the gateway', () => {
-  let bedrock: FakeBedrockServer;
-  let gemini: FakeProviderServer;
-  let llama: FakeOpenAIServer;
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   let client: OpenAI;
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    [bedrock, gemini, llama] = await Promise.all([
-      startFakeBedrock(),
-      startFakeGemini({ apiKey: GEMINI_KEY }),
-      startFakeOpenAI({ apiKey: LLAMA_KEY }),
-    ]);
     const config: GatewayConfigFile = {
-      providers: {
-        bedrock: { region: 'eu-central-1', endpoint: bedrock.url },
-        gemini: { baseUrl: gemini.url, apiKeyEnv: 'GEMINI_API_KEY' },
-        'openai-compatible': { baseUrl: llama.url, apiKeyEnv: 'LLAMA_API_KEY' },
-      },
+      providers: fakes.providers(),
       models: [
         {
           id: 'claude',
@@ -96,27 +79,13 @@ describe('E2E: images and documents through the gateway', () => {
       media: { allowedHosts: ['localhost'] },
     };
     gw = await startTestGateway(config, {
-      env: { GEMINI_API_KEY: GEMINI_KEY, LLAMA_API_KEY: LLAMA_KEY },
+      env: fakes.env,
     });
-    client = new OpenAI({
-      apiKey: TEST_KEY,
-      baseURL: `${gw.url}/v1`,
-      maxRetries: 0,
-    });
+    client = sdkClient(gw);
   });
 
   afterAll(async () => {
-    process.env = savedEnv;
-    await Promise.all([
-      gw?.close(),
-      bedrock?.close(),
-      gemini?.close(),
-      llama?.close(),
-    ]);
-  });
-
-  beforeEach(() => {
-    for (const f of [bedrock, gemini, llama]) f.reset();
+    await gw?.close();
   });
 
   const ask = (model: string, content: Part[]) =>
@@ -143,7 +112,7 @@ describe('E2E: images and documents through the gateway', () => {
     ]);
     // Assess
     expect(res.choices[0]!.message.content).toContain('describe');
-    const body = bedrock.requests[0]!.body as {
+    const body = fakes.bedrock.requests[0]!.body as {
       messages: { content: WireBlock[] }[];
     };
     const blocks = body.messages[0]!.content;
@@ -164,7 +133,7 @@ describe('E2E: images and documents through the gateway', () => {
       { type: 'text', text: 'summarise' },
     ]);
     // Assess
-    const body = bedrock.requests[0]!.body as {
+    const body = fakes.bedrock.requests[0]!.body as {
       messages: { content: WireBlock[] }[];
     };
     const block = body.messages[0]!.content[0]!.document!;
@@ -180,7 +149,7 @@ describe('E2E: images and documents through the gateway', () => {
       { type: 'text', text: 'compare' },
     ]);
     // Assess
-    const body = gemini.requests[0]!.body as {
+    const body = fakes.gemini.requests[0]!.body as {
       contents: { parts: unknown[] }[];
     };
     expect(body.contents[0]!.parts).toEqual([
@@ -202,7 +171,7 @@ describe('E2E: images and documents through the gateway', () => {
       { type: 'image_url', image_url: { url: imageUrl, detail: 'low' } },
     ]);
     // Assess
-    const body = llama.requests[0]!.body as {
+    const body = fakes.llama.requests[0]!.body as {
       messages: { content: unknown }[];
     };
     expect(body.messages[0]!.content).toEqual([
@@ -245,7 +214,7 @@ describe('E2E: images and documents through the gateway', () => {
     // Assess
     expect(e.status).toBe(400);
     expect(e.param).toBe('messages[0].content[1]');
-    expect(llama.requests).toHaveLength(0);
+    expect(fakes.llama.requests).toHaveLength(0);
   });
 
   it('refuses more images than Bedrock takes, naming the first one over', async () => {
@@ -258,7 +227,7 @@ describe('E2E: images and documents through the gateway', () => {
     // Assess
     expect(e.param).toBe('messages[0].content[20]');
     expect(e.message).toContain('more than 20 images');
-    expect(bedrock.requests).toHaveLength(0);
+    expect(fakes.bedrock.requests).toHaveLength(0);
   });
 
   it('refuses an image over Bedrock 3.75 MB limit before calling it', async () => {
@@ -274,7 +243,7 @@ describe('E2E: images and documents through the gateway', () => {
     // Assess
     expect(e.param).toBe('messages[0].content[0]');
     expect(e.message).toContain('exceeds');
-    expect(bedrock.requests).toHaveLength(0);
+    expect(fakes.bedrock.requests).toHaveLength(0);
   });
 
   it.each([
@@ -314,7 +283,7 @@ describe('E2E: images and documents through the gateway', () => {
       expect(e.code).toBe(code);
       expect(e.param).toBe('messages[0].content[0].image_url.url');
       expect(after.choices[0]!.message.content).toContain('still there?');
-      expect(bedrock.requests).toHaveLength(1);
+      expect(fakes.bedrock.requests).toHaveLength(1);
     }
   );
 
@@ -345,7 +314,7 @@ describe('E2E: images and documents through the gateway', () => {
     expect(first.response.headers.get('x-gateway-cache')).toBe('miss');
     expect(again.response.headers.get('x-gateway-cache')).toBe('hit');
     expect(other.response.headers.get('x-gateway-cache')).toBe('miss');
-    expect(gemini.requests).toHaveLength(2);
+    expect(fakes.gemini.requests).toHaveLength(2);
   });
 
   it('streams an answer about an image', async () => {
@@ -368,7 +337,7 @@ describe('E2E: images and documents through the gateway', () => {
       text += chunk.choices[0]?.delta.content ?? '';
     // Assess
     expect(text).toContain('stream it');
-    const body = bedrock.requests[0]!.body as {
+    const body = fakes.bedrock.requests[0]!.body as {
       messages: { content: WireBlock[] }[];
     };
     expect(body.messages[0]!.content[0]!.image!.format).toBe('png');
@@ -378,14 +347,9 @@ describe('E2E: images and documents through the gateway', () => {
 describe('E2E: media stays opaque to guardrails, logs, metrics and decisions', () => {
   it('anonymizes the text around media, sends the bytes unchanged and never logs them', async () => {
     // Prepare: guardrails on (default profile), debug logging
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    const bedrock = await startFakeBedrock();
     const gw = await startTestGateway(
       {
-        providers: {
-          bedrock: { region: 'eu-central-1', endpoint: bedrock.url },
-        },
+        providers: { bedrock: fakes.providers().bedrock },
         models: [
           {
             id: 'claude',
@@ -401,11 +365,7 @@ describe('E2E: media stays opaque to guardrails, logs, metrics and decisions', (
     );
     const email = 'jane.roe@example.org';
     const filename = 'jane-roe-contract.pdf';
-    const client = new OpenAI({
-      apiKey: TEST_KEY,
-      baseURL: `${gw.url}/v1`,
-      maxRetries: 0,
-    });
+    const client = sdkClient(gw);
     try {
       // Act
       await client.chat.completions.create({
@@ -425,7 +385,9 @@ describe('E2E: media stays opaque to guardrails, logs, metrics and decisions', (
 
       // Assess: the provider got the anonymized text and the exact bytes
       const blocks = (
-        bedrock.requests[0]!.body as { messages: { content: WireBlock[] }[] }
+        fakes.bedrock.requests[0]!.body as {
+          messages: { content: WireBlock[] }[];
+        }
       ).messages[0]!.content;
       const text = blocks.map((b) => b.text ?? '').join('');
       expect(text).not.toContain(email);
@@ -459,7 +421,6 @@ describe('E2E: media stays opaque to guardrails, logs, metrics and decisions', (
       }
     } finally {
       await gw.close();
-      await bedrock.close();
     }
   });
 });

@@ -4,26 +4,18 @@ import type {
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
 import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
-import {
-  type FakeBedrockServer,
-  startFakeBedrock,
-} from '../helpers/fakes/bedrock-fake';
 import type { FakeProviderServer } from '../helpers/fakes/common';
-import { startFakeGemini } from '../helpers/fakes/gemini-fake';
 import {
-  type FakeOpenAIServer,
-  startFakeOpenAI,
-} from '../helpers/fakes/openai-fake';
-import { startTestGateway, TEST_KEY } from '../helpers/gateway';
+  type FakeFamily,
+  useProviderFakes,
+} from '../helpers/fakes/provider-fakes';
+import { sdkClient, startTestGateway, TEST_KEY } from '../helpers/gateway';
 
 /**
  * End to end: the official `openai` SDK -> local gateway (same handler as the
  * Lambda) -> real provider adapters/SDKs -> loopback fakes speaking each
  * provider's wire protocol.
  */
-
-const GEMINI_KEY = 'gemini-test-key';
-const LLAMA_KEY = 'llama-test-key';
 
 const weatherTool: ChatCompletionTool = {
   type: 'function',
@@ -41,28 +33,13 @@ const weatherTool: ChatCompletionTool = {
 };
 
 describe('E2E: openai SDK through the gateway', () => {
-  let bedrock: FakeBedrockServer;
-  let gemini: FakeProviderServer;
-  let llama: FakeOpenAIServer;
+  const fakes = useProviderFakes();
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   let client: OpenAI;
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    // The Bedrock SDK signs requests: dummy credentials are enough for the fake.
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    [bedrock, gemini, llama] = await Promise.all([
-      startFakeBedrock(),
-      startFakeGemini({ apiKey: GEMINI_KEY }),
-      startFakeOpenAI({ apiKey: LLAMA_KEY }),
-    ]);
     const config: GatewayConfigFile = {
-      providers: {
-        bedrock: { region: 'eu-central-1', endpoint: bedrock.url },
-        gemini: { baseUrl: gemini.url, apiKeyEnv: 'GEMINI_API_KEY' },
-        'openai-compatible': { baseUrl: llama.url, apiKeyEnv: 'LLAMA_API_KEY' },
-      },
+      providers: fakes.providers(),
       models: [
         {
           id: 'claude-sonnet',
@@ -105,27 +82,13 @@ describe('E2E: openai SDK through the gateway', () => {
       guardrails: { enabled: false },
     };
     gw = await startTestGateway(config, {
-      env: { GEMINI_API_KEY: GEMINI_KEY, LLAMA_API_KEY: LLAMA_KEY },
+      env: fakes.env,
     });
-    client = new OpenAI({
-      apiKey: TEST_KEY,
-      baseURL: `${gw.url}/v1`,
-      maxRetries: 0,
-    });
+    client = sdkClient(gw);
   });
 
   afterAll(async () => {
-    process.env = savedEnv;
-    await Promise.all([
-      gw?.close(),
-      bedrock?.close(),
-      gemini?.close(),
-      llama?.close(),
-    ]);
-  });
-
-  beforeEach(() => {
-    for (const f of [bedrock, gemini, llama]) f.reset();
+    await gw?.close();
   });
 
   const providers = [
@@ -261,9 +224,7 @@ describe('E2E: openai SDK through the gateway', () => {
     const { chosen } = (await res.json()) as {
       chosen: { model: string; provider: string };
     };
-    const fake = { bedrock, gemini, 'openai-compatible': llama }[
-      chosen.provider
-    ]!;
+    const fake = fakes.of(chosen.provider as FakeFamily);
     return { model: chosen.model, fake };
   }
 
@@ -306,17 +267,17 @@ describe('E2E: openai SDK through the gateway', () => {
 
     it('fails over when the first provider hangs past the attempt timeout', async () => {
       // Prepare: a gateway whose Bedrock attempt timeout is short
-      bedrock.setBehavior({ hang: true });
+      fakes.bedrock.setBehavior({ hang: true });
       const fast = await startTestGateway(
         {
           providers: {
             bedrock: {
               region: 'eu-central-1',
-              endpoint: bedrock.url,
+              endpoint: fakes.bedrock.url,
               timeoutMs: 300,
             },
             'openai-compatible': {
-              baseUrl: llama.url,
+              baseUrl: fakes.llama.url,
               apiKeyEnv: 'LLAMA_API_KEY',
             },
           },
@@ -340,14 +301,10 @@ describe('E2E: openai SDK through the gateway', () => {
           tenants: [{ id: 'test', apiKeys: [TEST_KEY] }],
           routing: { banditWeight: 0 },
         },
-        { env: { LLAMA_API_KEY: LLAMA_KEY } }
+        { env: fakes.env }
       );
       try {
-        const c = new OpenAI({
-          apiKey: TEST_KEY,
-          baseURL: `${fast.url}/v1`,
-          maxRetries: 0,
-        });
+        const c = sdkClient(fast);
         // Act
         const started = Date.now();
         const { data, response } = await c.chat.completions
@@ -359,13 +316,13 @@ describe('E2E: openai SDK through the gateway', () => {
         expect(Date.now() - started).toBeLessThan(3000);
       } finally {
         await fast.close();
-        bedrock.setBehavior({ hang: false });
+        fakes.bedrock.setBehavior({ hang: false });
       }
     });
 
     it('surfaces a mid-stream drop as an SDK error, never a silent truncation', async () => {
       // Prepare: content flows, then the connection dies
-      llama.setBehavior({ dropAfterChunks: 2, chunkSize: 3 });
+      fakes.llama.setBehavior({ dropAfterChunks: 2, chunkSize: 3 });
       // Act
       const stream = await client.chat.completions.create({
         model: 'llama-maverick',
@@ -387,7 +344,7 @@ describe('E2E: openai SDK through the gateway', () => {
 
     it('surfaces an in-stream provider error after the first token as an SDK error', async () => {
       // Prepare
-      bedrock.setBehavior({ streamErrorAfterChunks: 2, chunkSize: 3 });
+      fakes.bedrock.setBehavior({ streamErrorAfterChunks: 2, chunkSize: 3 });
       // Act
       const stream = await client.chat.completions.create({
         model: 'claude-sonnet',
@@ -405,7 +362,7 @@ describe('E2E: openai SDK through the gateway', () => {
 
     it('answers 429 with Retry-After when the only candidate is throttled', async () => {
       // Prepare
-      gemini.setBehavior({ errorStatus: 429, retryAfterSeconds: 7 });
+      fakes.gemini.setBehavior({ errorStatus: 429, retryAfterSeconds: 7 });
       // Act
       const err = await client.chat.completions
         .create({
@@ -422,7 +379,7 @@ describe('E2E: openai SDK through the gateway', () => {
 
     it('answers 502 naming the provider when every candidate fails', async () => {
       // Prepare
-      for (const f of [bedrock, gemini, llama])
+      for (const f of [fakes.bedrock, fakes.gemini, fakes.llama])
         f.setBehavior({ errorStatus: 500 });
       // Act
       const err = await client.chat.completions
@@ -437,7 +394,7 @@ describe('E2E: openai SDK through the gateway', () => {
 
     it('sends keep-alive comments while waiting for a slow first token', async () => {
       // Prepare: first byte takes longer than the 200 ms keep-alive interval
-      llama.setBehavior({ latencyMs: 700 });
+      fakes.llama.setBehavior({ latencyMs: 700 });
       // Act
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',

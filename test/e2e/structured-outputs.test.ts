@@ -1,21 +1,14 @@
-import OpenAI, { APIError, BadRequestError } from 'openai';
+import type OpenAI from 'openai';
+import { APIError, BadRequestError } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import * as z from 'zod';
 import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
 import {
-  type FakeBedrockServer,
-  startFakeBedrock,
-} from '../helpers/fakes/bedrock-fake';
-import {
   type FakeProviderServer,
   jsonResponder,
 } from '../helpers/fakes/common';
-import { startFakeGemini } from '../helpers/fakes/gemini-fake';
-import {
-  type FakeOpenAIServer,
-  startFakeOpenAI,
-} from '../helpers/fakes/openai-fake';
-import { startTestGateway, TEST_KEY } from '../helpers/gateway';
+import { useProviderFakes } from '../helpers/fakes/provider-fakes';
+import { sdkClient, startTestGateway, TEST_KEY } from '../helpers/gateway';
 
 /**
  * End to end: structured outputs and reasoning with the official `openai`
@@ -23,9 +16,6 @@ import { startTestGateway, TEST_KEY } from '../helpers/gateway';
  * `zodResponseFormat`) -> local gateway -> real adapters -> loopback fakes,
  * which record the wire shape each provider got.
  */
-
-const GEMINI_KEY = 'gemini-test-key';
-const LLAMA_KEY = 'llama-test-key';
 
 const CalendarEvent = z.object({
   name: z.string(),
@@ -42,21 +32,11 @@ const messages = [
 ];
 
 describe('E2E: structured outputs and reasoning through the gateway', () => {
-  let bedrock: FakeBedrockServer;
-  let gemini: FakeProviderServer;
-  let llama: FakeOpenAIServer;
+  const fakes = useProviderFakes();
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   let client: OpenAI;
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    [bedrock, gemini, llama] = await Promise.all([
-      startFakeBedrock(),
-      startFakeGemini({ apiKey: GEMINI_KEY }),
-      startFakeOpenAI({ apiKey: LLAMA_KEY }),
-    ]);
     const caps = [
       'tools',
       'streaming',
@@ -64,11 +44,7 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
       'reasoning',
     ] as const;
     const config: GatewayConfigFile = {
-      providers: {
-        bedrock: { region: 'eu-central-1', endpoint: bedrock.url },
-        gemini: { baseUrl: gemini.url, apiKeyEnv: 'GEMINI_API_KEY' },
-        'openai-compatible': { baseUrl: llama.url, apiKeyEnv: 'LLAMA_API_KEY' },
-      },
+      providers: fakes.providers(),
       models: [
         {
           id: 'claude-tool',
@@ -126,35 +102,21 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
       server: { keepAliveMs: 200 },
     };
     gw = await startTestGateway(config, {
-      env: { GEMINI_API_KEY: GEMINI_KEY, LLAMA_API_KEY: LLAMA_KEY },
+      env: fakes.env,
     });
-    client = new OpenAI({
-      apiKey: TEST_KEY,
-      baseURL: `${gw.url}/v1`,
-      maxRetries: 0,
-    });
+    client = sdkClient(gw);
   });
 
   afterAll(async () => {
-    process.env = savedEnv;
-    await Promise.all([
-      gw?.close(),
-      bedrock?.close(),
-      gemini?.close(),
-      llama?.close(),
-    ]);
-  });
-
-  beforeEach(() => {
-    for (const f of [bedrock, gemini, llama]) f.reset();
+    await gw?.close();
   });
 
   const fakeOf = (model: string): FakeProviderServer =>
     model.startsWith('claude') || model === 'plain-nova'
-      ? bedrock
+      ? fakes.bedrock
       : model.startsWith('gemini')
-        ? gemini
-        : llama;
+        ? fakes.gemini
+        : fakes.llama;
 
   /** What each provider family must have received for the zod schema. */
   function expectWireShape(model: string): void {
@@ -243,7 +205,7 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
 
   it('serves json_object on Bedrock through the forced tool as JSON content', async () => {
     // Prepare
-    bedrock.setBehavior({ responder: jsonResponder({ ok: true }) });
+    fakes.bedrock.setBehavior({ responder: jsonResponder({ ok: true }) });
 
     // Act
     const completion = await client.chat.completions.create({
@@ -256,7 +218,7 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
     expect(JSON.parse(completion.choices[0]!.message.content!)).toEqual({
       ok: true,
     });
-    const body = bedrock.requests[0]!.body as Record<string, unknown>;
+    const body = fakes.bedrock.requests[0]!.body as Record<string, unknown>;
     expect(body.toolConfig).toMatchObject({
       toolChoice: { tool: { name: 'json_object' } },
     });
@@ -283,7 +245,7 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
     const e = err as BadRequestError;
     expect(e.param).toBe('response_format.json_schema.schema');
     expect(e.message).toContain('response_format.json_schema.schema');
-    const sent = [bedrock, gemini, llama].reduce(
+    const sent = [fakes.bedrock, fakes.gemini, fakes.llama].reduce(
       (n, f) => n + f.requests.length,
       0
     );
@@ -354,7 +316,7 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
     it('fails over when the first answer does not conform (non-stream)', async () => {
       // Prepare
       const first = await firstChoice(false);
-      for (const f of [bedrock, gemini, llama])
+      for (const f of [fakes.bedrock, fakes.gemini, fakes.llama])
         f.setBehavior({ responder: jsonResponder(event) });
       fakeOf(first).setBehavior({
         responder: jsonResponder({ name: 'standup', date: 20261204 }),
@@ -377,7 +339,7 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
 
     it('answers 502 structured_output_invalid when no candidate conforms', async () => {
       // Prepare
-      bedrock.setBehavior({ responder: jsonResponder({ wrong: 1 }) });
+      fakes.bedrock.setBehavior({ responder: jsonResponder({ wrong: 1 }) });
 
       // Act
       const err = await client.chat.completions
@@ -398,7 +360,7 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
 
     it('ends a non-conforming stream with an explicit error event, not a clean finish', async () => {
       // Prepare
-      gemini.setBehavior({
+      fakes.gemini.setBehavior({
         responder: jsonResponder({ name: 'standup' }),
         chunkSize: 4,
       });
@@ -472,7 +434,7 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
 
     it('reports reasoning tokens in the stream usage chunk without leaking the thinking', async () => {
       // Prepare
-      bedrock.setBehavior({
+      fakes.bedrock.setBehavior({
         responder: () => ({ reasoning, text: 'Option B.' }),
         chunkSize: 10,
       });
@@ -514,7 +476,7 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
       expect((err as BadRequestError).message).toContain(
         'reasoning capability'
       );
-      expect(bedrock.requests).toHaveLength(0);
+      expect(fakes.bedrock.requests).toHaveLength(0);
     });
 
     it('accepts reasoning_effort none on any model and sends no thinking', async () => {
@@ -527,7 +489,7 @@ describe('E2E: structured outputs and reasoning through the gateway', () => {
 
       // Assess
       expect(completion.choices[0]!.message.content).toContain('echo:');
-      const body = bedrock.requests[0]!.body as Record<string, unknown>;
+      const body = fakes.bedrock.requests[0]!.body as Record<string, unknown>;
       expect(body.additionalModelRequestFields).toBeUndefined();
     });
 

