@@ -15,17 +15,13 @@ import {
   ChatService,
   type ChatServiceDeps,
 } from '../core/gateway/chat-service';
-import {
-  type EmbeddingCache,
-  serveEmbeddings,
-} from '../core/gateway/embeddings-service';
+import type { EmbeddingCache } from '../core/gateway/embedding-cache';
 import {
   healthJson,
   listModelsJson,
   routeDecisionJson,
   statsJson,
 } from '../core/gateway/endpoints';
-import { recordFeedback } from '../core/gateway/feedback';
 import { guardInput } from '../core/gateway/input-guard';
 import type { LimitStage } from '../core/gateway/limit-stage';
 import { noCandidateError } from '../core/gateway/plan';
@@ -229,6 +225,10 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           requireMethod(method, 'POST');
           const tenant = await authenticate(headers);
           const body = readJson(event);
+          // The embeddings route is a lazy chunk: chat-only containers never load it.
+          const { serveEmbeddings } = await import(
+            '../core/gateway/embeddings-service.js'
+          );
           await serveEmbeddings(deps, planner, {
             body,
             tenant,
@@ -252,6 +252,10 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           requireMethod(method, 'POST');
           const tenant = await authenticate(headers);
           const body = readJson(event);
+          // Feedback is a lazy chunk too: most containers never see one.
+          const { recordFeedback } = await import(
+            '../core/gateway/feedback.js'
+          );
           sendJson(
             sink,
             200,

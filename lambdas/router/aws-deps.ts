@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BedrockGuardrail } from '../core/adapters/aws/bedrock-guardrail';
+import type { BedrockGuardrailProps } from '../core/adapters/aws/bedrock-guardrail';
 import { AwsBudgetAlerts } from '../core/adapters/aws/budget-alerts';
 import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
@@ -11,7 +11,6 @@ import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store'
 import { DynamoLimitCounters } from '../core/adapters/aws/dynamo-limit-counters';
 import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoResponseCacheStore } from '../core/adapters/aws/dynamo-response-cache';
-import { DynamoSliceStore } from '../core/adapters/aws/dynamo-slice-store';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
 import {
@@ -27,13 +26,14 @@ import {
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
 import { SsmRouteSetStore } from '../core/adapters/aws/ssm-route-sets';
 import { MemoryDecisionLog } from '../core/adapters/local/decision-log';
-import { LeasingBudgetLedger } from '../core/budget/leasing';
 import type { BudgetLedger } from '../core/budget/types';
 import {
   ConfigError,
   type GatewayConfig,
   resolveConfig,
 } from '../core/config/load';
+import type { Guardrail } from '../core/guardrails/types';
+import { lazyLoad } from '../core/lazy';
 import { createAdapters } from '../core/providers/registry';
 import { RegistryCatalog } from '../core/registry/catalog';
 import { DEFAULT_ROUTE_SET } from '../core/registry/schema';
@@ -81,20 +81,57 @@ export function loadAwsConfig(env: NodeJS.ProcessEnv): GatewayConfig {
 /**
  * The DynamoDB budget ledger: one conditional transaction per reservation,
  * or, with `budgets.lease.enabled`, slices leased per container (at scale).
+ * The leasing ledger is a lazy chunk, loaded by the first budget call of a
+ * container that leases; others never load it.
  */
-function budgetLedgerFor(
+export function budgetLedgerFor(
   tableName: string,
   client: DynamoDBDocumentClient,
   config: GatewayConfig
 ): BudgetLedger {
   const ledger = new DynamoBudgetLedger({ tableName, client });
   if (!config.budgets.lease.enabled) return ledger;
-  return new LeasingBudgetLedger({
-    store: new DynamoSliceStore({ tableName, client }),
-    settings: config.budgets.lease,
-    holder: randomUUID(),
-    reports: ledger,
+  const settings = config.budgets.lease;
+  const holder = randomUUID();
+  const leasing = lazyLoad(async () => {
+    const [{ LeasingBudgetLedger }, { DynamoSliceStore }] = await Promise.all([
+      import('../core/budget/leasing.js'),
+      import('../core/adapters/aws/dynamo-slice-store.js'),
+    ]);
+    return new LeasingBudgetLedger({
+      store: new DynamoSliceStore({ tableName, client }),
+      settings,
+      holder,
+      reports: ledger,
+    });
   });
+  return {
+    reserve: async (request) => (await leasing()).reserve(request),
+    settle: async (r, costNanos) => (await leasing()).settle(r, costNanos),
+    release: async (r) => (await leasing()).release(r),
+    sweep: async (tenant, now) => (await leasing()).sweep(tenant, now),
+    balances: async (levels) => (await leasing()).balances(levels),
+    list: async (tenant) => (await leasing()).list(tenant),
+  };
+}
+
+/**
+ * Bedrock ApplyGuardrail behind the Guardrail port, as a lazy chunk: its
+ * code (and its clients) load with the first request a profile sends to
+ * Bedrock Guardrails. A failed load is a thrown error, which the guardrail
+ * service turns into `unavailable` like any other failure of the remote.
+ */
+export function lazyBedrockGuardrail(props: BedrockGuardrailProps): Guardrail {
+  const guardrail = lazyLoad(async () => {
+    const { BedrockGuardrail } = await import(
+      '../core/adapters/aws/bedrock-guardrail.js'
+    );
+    return new BedrockGuardrail(props);
+  });
+  return {
+    name: 'bedrock',
+    check: async (request) => (await guardrail()).check(request),
+  };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -237,7 +274,7 @@ export function composeAws(
         })
       : undefined,
     guardrail: env.GUARDRAIL_PARAM_PREFIX
-      ? new BedrockGuardrail({
+      ? lazyBedrockGuardrail({
           parameterPrefix: env.GUARDRAIL_PARAM_PREFIX,
           settings: config.guardrails,
           awsSdkV3Client: ssm,

@@ -15,7 +15,7 @@ import {
   type ExperimentParts,
 } from '../core/experiments/wiring';
 import { createCacheStage } from '../core/gateway/cache-stage';
-import { EmbeddingCache } from '../core/gateway/embeddings-service';
+import { EmbeddingCache } from '../core/gateway/embedding-cache';
 import { LimitStage } from '../core/gateway/limit-stage';
 import type { ModelCatalog } from '../core/gateway/plan';
 import { OutputGuard } from '../core/guardrails/output-filter';

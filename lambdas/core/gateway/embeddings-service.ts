@@ -1,5 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { randomUUID } from 'node:crypto';
 import {
   type EmbeddingsRequest,
   parseEmbeddingsRequest,
@@ -7,7 +6,6 @@ import {
 import { GatewayError, toGatewayError } from '../api/errors';
 import type { CostStats } from '../budget/cost-stats';
 import type { BudgetGuard } from '../budget/guard';
-import type { CacheSettings } from '../cache/config';
 import type { ResolvedTenant } from '../config/load';
 import type { DecisionLog, GatewayMetrics, Log } from '../ports';
 import {
@@ -27,90 +25,13 @@ import {
   refusedError,
   withHeaders,
 } from './chat-errors';
+import { EmbeddingCache } from './embedding-cache';
 import type { LimitStage } from './limit-stage';
 import { noCandidateError, type RoutePlan } from './plan';
 import { killSwitchError, type RequestPlanner } from './planner';
 import { JSON_HEADERS, type ResponseSink } from './sink';
 
-/** One cached embedding answer: vectors only, never the input text. */
-interface CachedEmbeddings {
-  readonly tenant: string;
-  readonly model: string;
-  readonly provider: string;
-  readonly vectors: readonly Float32Array[];
-  readonly promptTokens: number;
-  readonly expiresAt: number;
-}
-
-/**
- * In-process cache of embedding answers. Embeddings are deterministic, so
- * every request is cacheable (unless the client sends
- * `x-gateway-cache: no-cache`); the key is tenant + model + inputs +
- * dimensions, hashed so no input text is kept. Vectors are held as float32
- * (what the providers produce) to keep the byte cap honest.
- */
-export class EmbeddingCache {
-  private readonly lru: LRUCache<string, CachedEmbeddings>;
-  /** Hits and misses of this instance. */
-  public readonly counters = { hits: 0, misses: 0, stores: 0 };
-
-  public constructor(
-    private readonly settings: Pick<
-      CacheSettings,
-      'lruMaxEntries' | 'lruMaxBytes' | 'defaultTtlSeconds'
-    >
-  ) {
-    this.lru = new LRUCache({
-      max: settings.lruMaxEntries,
-      maxSize: settings.lruMaxBytes,
-      sizeCalculation: (e) =>
-        Math.max(
-          1,
-          e.vectors.reduce((n, v) => n + v.byteLength, 0)
-        ),
-    });
-  }
-
-  /** The cache key of `request` served by `model` for `tenant`. */
-  public static key(
-    tenant: string,
-    model: string,
-    request: EmbeddingsRequest
-  ): string {
-    const h = createHash('sha256');
-    h.update(`${tenant}\0${model}\0${request.dimensions ?? ''}\0`);
-    for (const t of request.inputs) h.update(`${t.length}:${t}`);
-    return `emb:${h.digest('base64url')}`;
-  }
-
-  /** The live entry under `key` for `tenant`. */
-  public get(
-    key: string,
-    tenant: string,
-    now: number
-  ): CachedEmbeddings | undefined {
-    const e = this.lru.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt <= now || e.tenant !== tenant) {
-      this.lru.delete(key);
-      return undefined;
-    }
-    return e;
-  }
-
-  /** Stores an answer until the cache's default TTL. */
-  public put(
-    key: string,
-    entry: Omit<CachedEmbeddings, 'expiresAt'>,
-    now: number
-  ): void {
-    this.counters.stores++;
-    this.lru.set(key, {
-      ...entry,
-      expiresAt: now + this.settings.defaultTtlSeconds * 1000,
-    });
-  }
-}
+export { EmbeddingCache } from './embedding-cache';
 
 /** Dependencies of the embeddings route (a subset of the router's). */
 export interface EmbeddingsDeps {
