@@ -26,6 +26,7 @@ import {
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
 import { SsmRouteSetStore } from '../core/adapters/aws/ssm-route-sets';
 import { MemoryDecisionLog } from '../core/adapters/local/decision-log';
+import { loadJsonSchemaEngine } from '../core/api/json-schema';
 import type { BudgetLedger } from '../core/budget/types';
 import {
   ConfigError,
@@ -34,7 +35,9 @@ import {
 } from '../core/config/load';
 import type { Guardrail } from '../core/guardrails/types';
 import { lazyLoad } from '../core/lazy';
+import type { LazyProviderAdapter } from '../core/providers/lazy-adapter';
 import { createAdapters } from '../core/providers/registry';
+import type { ProviderAdapter } from '../core/providers/types';
 import { RegistryCatalog } from '../core/registry/catalog';
 import { DEFAULT_ROUTE_SET } from '../core/registry/schema';
 import {
@@ -193,6 +196,55 @@ export function awsRegistryParts(
 }
 
 /**
+ * Loads every lazy chunk the container's configuration can reach: the
+ * request paths kept out of the cold start (json_schema validation,
+ * embeddings, feedback, remote media), the lazily loaded provider
+ * adapters, and the leasing ledger and Bedrock guardrail when configured.
+ * For a container that inits ahead of its traffic (provisioned
+ * concurrency), where init time is free and a request's is not. Never
+ * rejects: resolves with what failed to load (that path then loads on its
+ * first use, as without a preload).
+ */
+export function preloadLazyChunks(
+  config: GatewayConfig,
+  env: NodeJS.ProcessEnv,
+  adapters: ReadonlyMap<string, ProviderAdapter>
+): Promise<string[]> {
+  const parts: [string, () => Promise<unknown>][] = [
+    ['json-schema', loadJsonSchemaEngine],
+    ['embeddings', () => import('../core/gateway/embeddings-service.js')],
+    ['bedrock-embed', () => import('../core/providers/bedrock/embed.js')],
+    ['feedback', () => import('../core/gateway/feedback.js')],
+    ['media-fetch', () => import('../core/media/fetch.js')],
+  ];
+  for (const [id, adapter] of adapters) {
+    const { load } = adapter as Partial<LazyProviderAdapter>;
+    if (load) parts.push([`adapter:${id}`, load]);
+  }
+  if (config.budgets.lease.enabled)
+    parts.push(
+      ['leasing', () => import('../core/budget/leasing.js')],
+      [
+        'slice-store',
+        () => import('../core/adapters/aws/dynamo-slice-store.js'),
+      ]
+    );
+  if (env.GUARDRAIL_PARAM_PREFIX)
+    parts.push([
+      'bedrock-guardrail',
+      () => import('../core/adapters/aws/bedrock-guardrail.js'),
+    ]);
+  return Promise.all(
+    parts.map(([name, load]) =>
+      load().then(
+        () => undefined,
+        () => name
+      )
+    )
+  ).then((failed) => failed.filter((n): n is string => n !== undefined));
+}
+
+/**
  * Builds the router for the Lambda (once per container): models from the
  * DynamoDB registry + the SSM route set, kill switches from SSM (≤ 5 s
  * staleness), tenants from DynamoDB (hashed keys), credentials from Secrets
@@ -209,6 +261,8 @@ export function composeAws(
   app: RouterApp;
   deps: RouterDeps;
   learning?: DynamoLearningStore;
+  /** {@link preloadLazyChunks} for this composition. */
+  preload: () => Promise<string[]>;
 } {
   const config = loadAwsConfig(env);
   const log = new Logger();
@@ -306,5 +360,9 @@ export function composeAws(
       ? new DynamoLimitCounters({ tableName: env.USAGE_TABLE, client: doc })
       : undefined,
   });
-  return { ...router, learning };
+  return {
+    ...router,
+    learning,
+    preload: () => preloadLazyChunks(config, env, router.deps.adapters),
+  };
 }

@@ -12,9 +12,15 @@ import { budgetLevels } from '../../../lambdas/core/budget/levels';
 import { resolveConfig } from '../../../lambdas/core/config/load';
 import { resolveGuardrailSettings } from '../../../lambdas/core/guardrails/config';
 import { lazyLoad } from '../../../lambdas/core/lazy';
+import { lazyAdapter } from '../../../lambdas/core/providers/lazy-adapter';
+import {
+  createAdapters,
+  envCredentials,
+} from '../../../lambdas/core/providers/registry';
 import {
   budgetLedgerFor,
   lazyBedrockGuardrail,
+  preloadLazyChunks,
 } from '../../../lambdas/router/aws-deps';
 import { useDynamoDbLocal } from '../../helpers/dynamodb-local';
 
@@ -149,5 +155,60 @@ describe('Function: lazyBedrockGuardrail', () => {
       guardrailIdentifier: 'gr-general',
       guardrailVersion: '3',
     });
+  });
+});
+
+describe('Function: preloadLazyChunks', () => {
+  it('loads every lazy chunk the configuration reaches, adapters included', async () => {
+    // Prepare
+    const config = resolveConfig(
+      {
+        providers: {
+          gemini: { type: 'gemini' },
+          llama: { type: 'openai-compatible' },
+        },
+        budgets: { lease: { enabled: true } },
+      },
+      { GEMINI_API_KEY: 'k', LLAMA_API_KEY: 'k' }
+    );
+    const adapters = createAdapters(config.providers, envCredentials({}));
+    const loads = [...adapters.values()].map((a) =>
+      jest.spyOn(a as ReturnType<typeof lazyAdapter>, 'load')
+    );
+
+    // Act
+    const failed = await preloadLazyChunks(
+      config,
+      { GUARDRAIL_PARAM_PREFIX: '/ai/guardrails/test' },
+      adapters
+    );
+
+    // Assess
+    expect(failed).toEqual([]);
+    expect(loads.length).toBeGreaterThanOrEqual(2);
+    for (const load of loads) expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it('names what failed to load and never rejects', async () => {
+    // Prepare
+    const config = resolveConfig({}, {});
+    const broken = lazyAdapter(
+      'broken',
+      'gemini',
+      async () => {
+        throw new Error('chunk missing');
+      },
+      { embeds: false }
+    );
+
+    // Act
+    const failed = await preloadLazyChunks(
+      config,
+      {},
+      new Map([['broken', broken]])
+    );
+
+    // Assess
+    expect(failed).toEqual(['adapter:broken']);
   });
 });
