@@ -226,9 +226,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           const tenant = await authenticate(headers);
           const body = readJson(event);
           // The embeddings route is a lazy chunk: chat-only containers never load it.
-          const { serveEmbeddings } = await import(
-            '../core/gateway/embeddings-service.js'
-          );
+          const { serveEmbeddings } = await import('../core/lazy-parts.js');
           await serveEmbeddings(deps, planner, {
             body,
             tenant,
@@ -253,9 +251,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           const tenant = await authenticate(headers);
           const body = readJson(event);
           // Feedback is a lazy chunk too: most containers never see one.
-          const { recordFeedback } = await import(
-            '../core/gateway/feedback.js'
-          );
+          const { recordFeedback } = await import('../core/lazy-parts.js');
           sendJson(
             sink,
             200,

@@ -97,10 +97,9 @@ export function budgetLedgerFor(
   const settings = config.budgets.lease;
   const holder = randomUUID();
   const leasing = lazyLoad(async () => {
-    const [{ LeasingBudgetLedger }, { DynamoSliceStore }] = await Promise.all([
-      import('../core/budget/leasing.js'),
-      import('../core/adapters/aws/dynamo-slice-store.js'),
-    ]);
+    const { LeasingBudgetLedger, DynamoSliceStore } = await import(
+      '../core/lazy-parts.js'
+    );
     return new LeasingBudgetLedger({
       store: new DynamoSliceStore({ tableName, client }),
       settings,
@@ -126,9 +125,7 @@ export function budgetLedgerFor(
  */
 export function lazyBedrockGuardrail(props: BedrockGuardrailProps): Guardrail {
   const guardrail = lazyLoad(async () => {
-    const { BedrockGuardrail } = await import(
-      '../core/adapters/aws/bedrock-guardrail.js'
-    );
+    const { BedrockGuardrail } = await import('../core/lazy-parts.js');
     return new BedrockGuardrail(props);
   });
   return {
@@ -196,44 +193,24 @@ export function awsRegistryParts(
 }
 
 /**
- * Loads every lazy chunk the container's configuration can reach: the
- * request paths kept out of the cold start (json_schema validation,
- * embeddings, feedback, remote media), the lazily loaded provider
- * adapters, and the leasing ledger and Bedrock guardrail when configured.
- * For a container that inits ahead of its traffic (provisioned
- * concurrency), where init time is free and a request's is not. Never
- * rejects: resolves with what failed to load (that path then loads on its
- * first use, as without a preload).
+ * Loads the router's lazy chunks: the JSON Schema engine (ajv), the gateway's
+ * rarely taken paths (lambdas/core/lazy-parts.ts) and, through them, the
+ * adapters that load on first call. For a container that inits ahead of its
+ * traffic (provisioned concurrency), where init time is free and a
+ * request's is not. Never rejects: resolves with what failed to load (that
+ * path then loads on its first use, as without a preload).
  */
 export function preloadLazyChunks(
-  config: GatewayConfig,
-  env: NodeJS.ProcessEnv,
   adapters: ReadonlyMap<string, ProviderAdapter>
 ): Promise<string[]> {
   const parts: [string, () => Promise<unknown>][] = [
     ['json-schema', loadJsonSchemaEngine],
-    ['embeddings', () => import('../core/gateway/embeddings-service.js')],
-    ['bedrock-embed', () => import('../core/providers/bedrock/embed.js')],
-    ['feedback', () => import('../core/gateway/feedback.js')],
-    ['media-fetch', () => import('../core/media/fetch.js')],
+    ['lazy-parts', () => import('../core/lazy-parts.js')],
   ];
   for (const [id, adapter] of adapters) {
     const { load } = adapter as Partial<LazyProviderAdapter>;
     if (load) parts.push([`adapter:${id}`, load]);
   }
-  if (config.budgets.lease.enabled)
-    parts.push(
-      ['leasing', () => import('../core/budget/leasing.js')],
-      [
-        'slice-store',
-        () => import('../core/adapters/aws/dynamo-slice-store.js'),
-      ]
-    );
-  if (env.GUARDRAIL_PARAM_PREFIX)
-    parts.push([
-      'bedrock-guardrail',
-      () => import('../core/adapters/aws/bedrock-guardrail.js'),
-    ]);
   return Promise.all(
     parts.map(([name, load]) =>
       load().then(
@@ -363,6 +340,6 @@ export function composeAws(
   return {
     ...router,
     learning,
-    preload: () => preloadLazyChunks(config, env, router.deps.adapters),
+    preload: () => preloadLazyChunks(router.deps.adapters),
   };
 }

@@ -52,7 +52,7 @@ export function createMediaResolver(
               }
               // The SSRF-guarded fetch is a lazy chunk: only allowed remote
               // images load it.
-              const { fetchRemoteImage } = await import('./fetch.js');
+              const { fetchRemoteImage } = await import('../lazy-parts.js');
               const got = await fetchRemoteImage(
                 p.url,
                 param,

@@ -79,9 +79,7 @@ export function createAdapters(
             p.id,
             p.type,
             async () =>
-              (await import('./gemini/adapter.js')).createGeminiAdapter(
-                options
-              ),
+              (await import('../lazy-parts.js')).createGeminiAdapter(options),
             { embeds: true }
           )
         );
@@ -101,9 +99,9 @@ export function createAdapters(
             p.id,
             p.type,
             async () =>
-              (
-                await import('./openai-compatible/adapter.js')
-              ).createOpenAICompatibleAdapter(options),
+              (await import('../lazy-parts.js')).createOpenAICompatibleAdapter(
+                options
+              ),
             { embeds: true }
           )
         );
@@ -117,7 +115,7 @@ export function createAdapters(
             p.id,
             p.type,
             async () =>
-              (await import('./echo/adapter.js')).createEchoAdapter(options),
+              (await import('../lazy-parts.js')).createEchoAdapter(options),
             { embeds: false }
           )
         );

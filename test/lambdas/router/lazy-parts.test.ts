@@ -159,7 +159,7 @@ describe('Function: lazyBedrockGuardrail', () => {
 });
 
 describe('Function: preloadLazyChunks', () => {
-  it('loads every lazy chunk the configuration reaches, adapters included', async () => {
+  it('loads the lazy chunks, and the lazily loaded adapters through them', async () => {
     // Prepare
     const config = resolveConfig(
       {
@@ -167,7 +167,6 @@ describe('Function: preloadLazyChunks', () => {
           gemini: { type: 'gemini' },
           llama: { type: 'openai-compatible' },
         },
-        budgets: { lease: { enabled: true } },
       },
       { GEMINI_API_KEY: 'k', LLAMA_API_KEY: 'k' }
     );
@@ -177,11 +176,7 @@ describe('Function: preloadLazyChunks', () => {
     );
 
     // Act
-    const failed = await preloadLazyChunks(
-      config,
-      { GUARDRAIL_PARAM_PREFIX: '/ai/guardrails/test' },
-      adapters
-    );
+    const failed = await preloadLazyChunks(adapters);
 
     // Assess
     expect(failed).toEqual([]);
@@ -191,7 +186,6 @@ describe('Function: preloadLazyChunks', () => {
 
   it('names what failed to load and never rejects', async () => {
     // Prepare
-    const config = resolveConfig({}, {});
     const broken = lazyAdapter(
       'broken',
       'gemini',
@@ -202,11 +196,7 @@ describe('Function: preloadLazyChunks', () => {
     );
 
     // Act
-    const failed = await preloadLazyChunks(
-      config,
-      {},
-      new Map([['broken', broken]])
-    );
+    const failed = await preloadLazyChunks(new Map([['broken', broken]]));
 
     // Assess
     expect(failed).toEqual(['adapter:broken']);

@@ -69,10 +69,7 @@ export function secretsCredentials(
   provider: SecretsProvider = new SecretsProvider(),
   // The Google token exchange is a lazy chunk: only Vertex AI keys need it.
   mintToken: typeof fetchServiceAccountToken = async (key, options) =>
-    (await import('../../secrets/google-auth.js')).fetchServiceAccountToken(
-      key,
-      options
-    )
+    (await import('../../lazy-parts.js')).fetchServiceAccountToken(key, options)
 ): CredentialResolver {
   return (p): CredentialSource => {
     const arn = secretArnFor(p.id, p.type, env);

@@ -134,7 +134,7 @@ export function createBedrockAdapter(
 
     // Embeddings are a lazy chunk: chat-only containers never load them.
     async embed(request, model, callOptions) {
-      const { bedrockEmbed } = await import('./embed.js');
+      const { bedrockEmbed } = await import('../../lazy-parts.js');
       return bedrockEmbed(id, client, request, model, callOptions);
     },
   };
