@@ -9,7 +9,6 @@ import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
 import { DynamoLimitCounters } from '../core/adapters/aws/dynamo-limit-counters';
-import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoResponseCacheStore } from '../core/adapters/aws/dynamo-response-cache';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
@@ -19,67 +18,26 @@ import {
 } from '../core/adapters/aws/experiment-delegate';
 import { awsExperimentParts } from '../core/adapters/aws/experiment-parts';
 import { lazyPutEvents } from '../core/adapters/aws/lazy-eventbridge';
-import {
-  secretArnFor,
-  secretsCredentials,
-} from '../core/adapters/aws/secrets-credentials';
+import { secretsCredentials } from '../core/adapters/aws/secrets-credentials';
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
-import { SsmRouteSetStore } from '../core/adapters/aws/ssm-route-sets';
 import { MemoryDecisionLog } from '../core/adapters/local/decision-log';
 import { loadJsonSchemaEngine } from '../core/api/json-schema';
 import type { BudgetLedger } from '../core/budget/types';
-import {
-  ConfigError,
-  type GatewayConfig,
-  resolveConfig,
-} from '../core/config/load';
+import type { GatewayConfig } from '../core/config/load';
 import type { Guardrail } from '../core/guardrails/types';
 import { lazyLoad } from '../core/lazy';
 import type { LazyProviderAdapter } from '../core/providers/lazy-adapter';
 import { createAdapters } from '../core/providers/registry';
 import type { ProviderAdapter } from '../core/providers/types';
-import { RegistryCatalog } from '../core/registry/catalog';
-import { DEFAULT_ROUTE_SET } from '../core/registry/schema';
 import {
   StaticTenantDirectory,
   type TenantDirectory,
 } from '../core/tenants/directory';
 import type { RouterApp, RouterDeps } from './app';
+import { awsRegistryParts, loadAwsConfig, requiredEnv } from './aws-config';
 import { composeRouter } from './compose';
 
-/**
- * The deployment's gateway config (providers, routing, resilience; models
- * only as the registry's fallback seed) from `GATEWAY_CONFIG_JSON`. A
- * provider is live when its Secrets Manager secret is wired (or it needs
- * none). The local-only `echo` provider is refused.
- */
-export function loadAwsConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  let raw: unknown = {};
-  if (env.GATEWAY_CONFIG_JSON) {
-    try {
-      raw = JSON.parse(env.GATEWAY_CONFIG_JSON);
-    } catch (err) {
-      throw new ConfigError('GATEWAY_CONFIG_JSON', [
-        `not valid JSON: ${(err as Error).message}`,
-      ]);
-    }
-  }
-  const config = resolveConfig(
-    raw,
-    env,
-    'GATEWAY_CONFIG_JSON',
-    (id, credentialEnv, e) =>
-      Boolean(secretArnFor(id, undefined, e)) ||
-      credentialEnv === undefined ||
-      Boolean(e[credentialEnv])
-  );
-  const echo = config.providers.find((p) => p.type === 'echo');
-  if (echo)
-    throw new ConfigError('GATEWAY_CONFIG_JSON', [
-      `providers.${echo.id}: the echo provider is local-only`,
-    ]);
-  return config;
-}
+export { awsRegistryParts, loadAwsConfig } from './aws-config';
 
 /**
  * The DynamoDB budget ledger: one conditional transaction per reservation,
@@ -132,64 +90,6 @@ export function lazyBedrockGuardrail(props: BedrockGuardrailProps): Guardrail {
     name: 'bedrock',
     check: async (request) => (await guardrail()).check(request),
   };
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const v = env[name];
-  if (!v) throw new ConfigError('environment', [`${name} is not set`]);
-  return v;
-}
-
-/** The SSM hierarchy of the route sets, from ROUTE_SET_PARAM (`/ai/routing/{env}/active-models`). */
-function routeSetPrefix(param: string): { prefix: string; name: string } {
-  const at = param.lastIndexOf('/');
-  return {
-    prefix: param.slice(0, at),
-    name: param.slice(at + 1) || DEFAULT_ROUTE_SET,
-  };
-}
-
-/**
- * The model registry (DynamoDB), the route sets (SSM, history in the
- * registry table) and the catalog the router and the admin function both
- * read, from MODEL_REGISTRY_TABLE and ROUTE_SET_PARAM.
- */
-export function awsRegistryParts(
-  env: NodeJS.ProcessEnv,
-  config: GatewayConfig,
-  doc: DynamoDBDocumentClient,
-  ssm: SSMClient,
-  log: Logger,
-  onError?: (kind: string) => void
-): {
-  registry: DynamoModelRegistry;
-  routeSets: SsmRouteSetStore;
-  routeSetName: string;
-  catalog: RegistryCatalog;
-} {
-  const registryTable = required(env, 'MODEL_REGISTRY_TABLE');
-  const registry = new DynamoModelRegistry({
-    tableName: registryTable,
-    client: doc,
-  });
-  const { prefix, name } = routeSetPrefix(required(env, 'ROUTE_SET_PARAM'));
-  const routeSets = new SsmRouteSetStore({
-    prefix,
-    tableName: registryTable,
-    client: doc,
-    awsSdkV3Client: ssm,
-    log,
-    ...(onError ? { onError } : {}),
-  });
-  const catalog = new RegistryCatalog({
-    registry,
-    routeSets,
-    routeSetName: name,
-    seed: config.models,
-    log,
-    ...(onError ? { onError } : {}),
-  });
-  return { registry, routeSets, routeSetName: name, catalog };
 }
 
 /**
@@ -260,7 +160,7 @@ export function composeAws(
     ? new DynamoTenantDirectory({ tableName: env.TENANTS_TABLE, client: doc })
     : undefined;
   const killSwitches = new SsmKillSwitchStore({
-    prefix: required(env, 'KILL_SWITCH_PREFIX'),
+    prefix: requiredEnv(env, 'KILL_SWITCH_PREFIX'),
     awsSdkV3Client: ssm,
     log,
     onError: () => metrics.event('KillSwitchReadError'),
