@@ -115,6 +115,24 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
     expect(router).toContain('decision_not_found');
   });
 
+  it("keeps the router's lazy parts out of the admin bundle's cold start", async () => {
+    // WHEN
+    const { out } = await bundleOf('admin');
+    const outputs = out.metafile!.outputs;
+    const entry = Object.keys(outputs).find((p) => p.endsWith('/index.mjs'))!;
+    const cold = coldOutputs(out.metafile!, entry);
+    const coldCode = out.outputFiles
+      .filter((f) => [...cold].some((p) => resolve(ROOT, p) === f.path))
+      .map((f) => f.text)
+      .join('\n');
+
+    // THEN: the admin calls no model; the Bedrock Runtime client (used by
+    // the router's lazily loaded guardrail and embeddings) stays out of its
+    // cold start
+    expect(coldCode).not.toContain('AmazonBedrockFrontendService');
+    expect(coldCode).toContain('kill-switch.set');
+  });
+
   describe('lazy chunks of the router bundle', () => {
     // SDK service ids, ajv's draft URI, wire names and error texts:
     // strings each lazy part carries.
