@@ -17,7 +17,7 @@ import type { ExperimentService } from '../core/experiments/service';
 import { createExperimentService } from '../core/experiments/wiring';
 import type { BanditStore, LatencyTracker } from '../core/ports';
 import { StaticTenantDirectory } from '../core/tenants/directory';
-import { awsRegistryParts, loadAwsConfig } from '../router/aws-deps';
+import { awsRegistryParts, loadAwsConfig } from '../router/aws-config';
 import { type AdminRoutes, createAdminRoutes, createControlPlane } from './app';
 import { sharedStatsJson } from './stats';
 

@@ -16,14 +16,12 @@ import {
   ChatService,
   type ChatServiceDeps,
 } from '../core/gateway/chat-service';
-import { serveEmbeddings } from '../core/gateway/embeddings-service';
 import {
   healthJson,
   listModelsJson,
   routeDecisionJson,
   statsJson,
 } from '../core/gateway/endpoints';
-import { recordFeedback } from '../core/gateway/feedback';
 import { guardInput } from '../core/gateway/input-guard';
 import type { LimitStage } from '../core/gateway/limit-stage';
 import { noCandidateError } from '../core/gateway/plan';
@@ -227,6 +225,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           requireMethod(method, 'POST');
           const tenant = await authenticate(headers);
           const body = readJson(event);
+          // The embeddings route is a lazy chunk: chat-only containers never load it.
+          const { serveEmbeddings } = await import('../core/lazy-parts.js');
           await serveEmbeddings(deps, planner, {
             body,
             tenant,
@@ -250,6 +250,8 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           requireMethod(method, 'POST');
           const tenant = await authenticate(headers);
           const body = readJson(event);
+          // Feedback is a lazy chunk too: most containers never see one.
+          const { recordFeedback } = await import('../core/lazy-parts.js');
           sendJson(
             sink,
             200,

@@ -3,16 +3,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BedrockGuardrail } from '../core/adapters/aws/bedrock-guardrail';
+import type { BedrockGuardrailProps } from '../core/adapters/aws/bedrock-guardrail';
 import { AwsBudgetAlerts } from '../core/adapters/aws/budget-alerts';
 import { DynamoBudgetLedger } from '../core/adapters/aws/dynamo-budget-ledger';
 import { DynamoDecisionLog } from '../core/adapters/aws/dynamo-decision-log';
 import { DynamoEmbeddingCacheStore } from '../core/adapters/aws/dynamo-embedding-cache';
 import { DynamoLearningStore } from '../core/adapters/aws/dynamo-learning-store';
 import { DynamoLimitCounters } from '../core/adapters/aws/dynamo-limit-counters';
-import { DynamoModelRegistry } from '../core/adapters/aws/dynamo-registry';
 import { DynamoResponseCacheStore } from '../core/adapters/aws/dynamo-response-cache';
-import { DynamoSliceStore } from '../core/adapters/aws/dynamo-slice-store';
 import { DynamoTenantDirectory } from '../core/adapters/aws/dynamo-tenants';
 import { EmfMetrics } from '../core/adapters/aws/emf-metrics';
 import {
@@ -21,139 +19,107 @@ import {
 } from '../core/adapters/aws/experiment-delegate';
 import { awsExperimentParts } from '../core/adapters/aws/experiment-parts';
 import { lazyPutEvents } from '../core/adapters/aws/lazy-eventbridge';
-import {
-  secretArnFor,
-  secretsCredentials,
-} from '../core/adapters/aws/secrets-credentials';
+import { secretsCredentials } from '../core/adapters/aws/secrets-credentials';
 import { SsmKillSwitchStore } from '../core/adapters/aws/ssm-kill-switches';
-import { SsmRouteSetStore } from '../core/adapters/aws/ssm-route-sets';
 import { MemoryDecisionLog } from '../core/adapters/local/decision-log';
-import { LeasingBudgetLedger } from '../core/budget/leasing';
+import { loadJsonSchemaEngine } from '../core/api/json-schema';
 import type { BudgetLedger } from '../core/budget/types';
-import {
-  ConfigError,
-  type GatewayConfig,
-  resolveConfig,
-} from '../core/config/load';
+import type { GatewayConfig } from '../core/config/load';
+import type { Guardrail } from '../core/guardrails/types';
+import { lazyLoad } from '../core/lazy';
+import type { LazyProviderAdapter } from '../core/providers/lazy-adapter';
 import { createAdapters } from '../core/providers/registry';
-import { RegistryCatalog } from '../core/registry/catalog';
-import { DEFAULT_ROUTE_SET } from '../core/registry/schema';
+import type { ProviderAdapter } from '../core/providers/types';
 import {
   StaticTenantDirectory,
   type TenantDirectory,
 } from '../core/tenants/directory';
 import type { RouterApp, RouterDeps } from './app';
+import { awsRegistryParts, loadAwsConfig, requiredEnv } from './aws-config';
 import { composeRouter } from './compose';
 
-/**
- * The deployment's gateway config (providers, routing, resilience; models
- * only as the registry's fallback seed) from `GATEWAY_CONFIG_JSON`. A
- * provider is live when its Secrets Manager secret is wired (or it needs
- * none). The local-only `echo` provider is refused.
- */
-export function loadAwsConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  let raw: unknown = {};
-  if (env.GATEWAY_CONFIG_JSON) {
-    try {
-      raw = JSON.parse(env.GATEWAY_CONFIG_JSON);
-    } catch (err) {
-      throw new ConfigError('GATEWAY_CONFIG_JSON', [
-        `not valid JSON: ${(err as Error).message}`,
-      ]);
-    }
-  }
-  const config = resolveConfig(
-    raw,
-    env,
-    'GATEWAY_CONFIG_JSON',
-    (id, credentialEnv, e) =>
-      Boolean(secretArnFor(id, undefined, e)) ||
-      credentialEnv === undefined ||
-      Boolean(e[credentialEnv])
-  );
-  const echo = config.providers.find((p) => p.type === 'echo');
-  if (echo)
-    throw new ConfigError('GATEWAY_CONFIG_JSON', [
-      `providers.${echo.id}: the echo provider is local-only`,
-    ]);
-  return config;
-}
+export { awsRegistryParts, loadAwsConfig } from './aws-config';
 
 /**
  * The DynamoDB budget ledger: one conditional transaction per reservation,
  * or, with `budgets.lease.enabled`, slices leased per container (at scale).
+ * The leasing ledger is a lazy chunk, loaded by the first budget call of a
+ * container that leases; others never load it.
  */
-function budgetLedgerFor(
+export function budgetLedgerFor(
   tableName: string,
   client: DynamoDBDocumentClient,
   config: GatewayConfig
 ): BudgetLedger {
   const ledger = new DynamoBudgetLedger({ tableName, client });
   if (!config.budgets.lease.enabled) return ledger;
-  return new LeasingBudgetLedger({
-    store: new DynamoSliceStore({ tableName, client }),
-    settings: config.budgets.lease,
-    holder: randomUUID(),
-    reports: ledger,
+  const settings = config.budgets.lease;
+  const holder = randomUUID();
+  const leasing = lazyLoad(async () => {
+    const { LeasingBudgetLedger, DynamoSliceStore } = await import(
+      '../core/lazy-parts.js'
+    );
+    return new LeasingBudgetLedger({
+      store: new DynamoSliceStore({ tableName, client }),
+      settings,
+      holder,
+      reports: ledger,
+    });
   });
-}
-
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const v = env[name];
-  if (!v) throw new ConfigError('environment', [`${name} is not set`]);
-  return v;
-}
-
-/** The SSM hierarchy of the route sets, from ROUTE_SET_PARAM (`/ai/routing/{env}/active-models`). */
-function routeSetPrefix(param: string): { prefix: string; name: string } {
-  const at = param.lastIndexOf('/');
   return {
-    prefix: param.slice(0, at),
-    name: param.slice(at + 1) || DEFAULT_ROUTE_SET,
+    reserve: async (request) => (await leasing()).reserve(request),
+    settle: async (r, costNanos) => (await leasing()).settle(r, costNanos),
+    release: async (r) => (await leasing()).release(r),
+    sweep: async (tenant, now) => (await leasing()).sweep(tenant, now),
+    balances: async (levels) => (await leasing()).balances(levels),
+    list: async (tenant) => (await leasing()).list(tenant),
   };
 }
 
 /**
- * The model registry (DynamoDB), the route sets (SSM, history in the
- * registry table) and the catalog the router and the admin function both
- * read, from MODEL_REGISTRY_TABLE and ROUTE_SET_PARAM.
+ * Bedrock ApplyGuardrail behind the Guardrail port, as a lazy chunk: its
+ * code (and its clients) load with the first request a profile sends to
+ * Bedrock Guardrails. A failed load is a thrown error, which the guardrail
+ * service turns into `unavailable` like any other failure of the remote.
  */
-export function awsRegistryParts(
-  env: NodeJS.ProcessEnv,
-  config: GatewayConfig,
-  doc: DynamoDBDocumentClient,
-  ssm: SSMClient,
-  log: Logger,
-  onError?: (kind: string) => void
-): {
-  registry: DynamoModelRegistry;
-  routeSets: SsmRouteSetStore;
-  routeSetName: string;
-  catalog: RegistryCatalog;
-} {
-  const registryTable = required(env, 'MODEL_REGISTRY_TABLE');
-  const registry = new DynamoModelRegistry({
-    tableName: registryTable,
-    client: doc,
+export function lazyBedrockGuardrail(props: BedrockGuardrailProps): Guardrail {
+  const guardrail = lazyLoad(async () => {
+    const { BedrockGuardrail } = await import('../core/lazy-parts.js');
+    return new BedrockGuardrail(props);
   });
-  const { prefix, name } = routeSetPrefix(required(env, 'ROUTE_SET_PARAM'));
-  const routeSets = new SsmRouteSetStore({
-    prefix,
-    tableName: registryTable,
-    client: doc,
-    awsSdkV3Client: ssm,
-    log,
-    ...(onError ? { onError } : {}),
-  });
-  const catalog = new RegistryCatalog({
-    registry,
-    routeSets,
-    routeSetName: name,
-    seed: config.models,
-    log,
-    ...(onError ? { onError } : {}),
-  });
-  return { registry, routeSets, routeSetName: name, catalog };
+  return {
+    name: 'bedrock',
+    check: async (request) => (await guardrail()).check(request),
+  };
+}
+
+/**
+ * Loads the router's lazy chunks: the JSON Schema engine (ajv), the gateway's
+ * rarely taken paths (lambdas/core/lazy-parts.ts) and, through them, the
+ * adapters that load on first call. For a container that inits ahead of its
+ * traffic (provisioned concurrency), where init time is free and a
+ * request's is not. Never rejects: resolves with what failed to load (that
+ * path then loads on its first use, as without a preload).
+ */
+export function preloadLazyChunks(
+  adapters: ReadonlyMap<string, ProviderAdapter>
+): Promise<string[]> {
+  const parts: [string, () => Promise<unknown>][] = [
+    ['json-schema', loadJsonSchemaEngine],
+    ['lazy-parts', () => import('../core/lazy-parts.js')],
+  ];
+  for (const [id, adapter] of adapters) {
+    const { load } = adapter as Partial<LazyProviderAdapter>;
+    if (load) parts.push([`adapter:${id}`, load]);
+  }
+  return Promise.all(
+    parts.map(([name, load]) =>
+      load().then(
+        () => undefined,
+        () => name
+      )
+    )
+  ).then((failed) => failed.filter((n): n is string => n !== undefined));
 }
 
 /**
@@ -173,6 +139,8 @@ export function composeAws(
   app: RouterApp;
   deps: RouterDeps;
   learning?: DynamoLearningStore;
+  /** {@link preloadLazyChunks} for this composition. */
+  preload: () => Promise<string[]>;
 } {
   const config = loadAwsConfig(env);
   const log = new Logger();
@@ -193,7 +161,7 @@ export function composeAws(
     ? new DynamoTenantDirectory({ tableName: env.TENANTS_TABLE, client: doc })
     : undefined;
   const killSwitches = new SsmKillSwitchStore({
-    prefix: required(env, 'KILL_SWITCH_PREFIX'),
+    prefix: requiredEnv(env, 'KILL_SWITCH_PREFIX'),
     awsSdkV3Client: ssm,
     log,
     onError: () => metrics.event('KillSwitchReadError'),
@@ -244,7 +212,7 @@ export function composeAws(
         })
       : undefined,
     guardrail: env.GUARDRAIL_PARAM_PREFIX
-      ? new BedrockGuardrail({
+      ? lazyBedrockGuardrail({
           parameterPrefix: env.GUARDRAIL_PARAM_PREFIX,
           settings: config.guardrails,
           awsSdkV3Client: ssm,
@@ -276,5 +244,9 @@ export function composeAws(
       ? new DynamoLimitCounters({ tableName: env.USAGE_TABLE, client: doc })
       : undefined,
   });
-  return { ...router, learning };
+  return {
+    ...router,
+    learning,
+    preload: () => preloadLazyChunks(router.deps.adapters),
+  };
 }

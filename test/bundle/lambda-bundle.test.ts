@@ -1,5 +1,11 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -109,14 +115,43 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
     expect(router).toContain('decision_not_found');
   });
 
+  it("keeps the router's lazy parts out of the admin bundle's cold start", async () => {
+    // WHEN
+    const { out } = await bundleOf('admin');
+    const outputs = out.metafile!.outputs;
+    const entry = Object.keys(outputs).find((p) => p.endsWith('/index.mjs'))!;
+    const cold = coldOutputs(out.metafile!, entry);
+    const coldCode = out.outputFiles
+      .filter((f) => [...cold].some((p) => resolve(ROOT, p) === f.path))
+      .map((f) => f.text)
+      .join('\n');
+
+    // THEN: the admin calls no model; the Bedrock Runtime client (used by
+    // the router's lazily loaded guardrail and embeddings) stays out of its
+    // cold start
+    expect(coldCode).not.toContain('AmazonBedrockFrontendService');
+    expect(coldCode).toContain('kill-switch.set');
+  });
+
   describe('lazy chunks of the router bundle', () => {
-    // SDK service ids and ajv's draft URI: strings each lazy part carries.
+    // SDK service ids, ajv's draft URI, wire names and error texts:
+    // strings each lazy part carries.
     const LAZY_MARKERS = {
       ajv: 'json-schema.org/draft-07',
       sts: 'AWSSecurityTokenServiceV20110615',
       eventbridge: 'AWSEvents',
       evidently: '"Evidently"',
       appconfig: 'GetLatestConfiguration',
+      gemini: 'streamGenerateContent',
+      openaiCompatible: 'upstream answered 2xx with a body that is not JSON',
+      echo: 'echo: ',
+      embeddings: 'encoding_format',
+      bedrockEmbed: 'bedrock sent an embedding body that is not JSON',
+      feedback: 'feedback_conflict',
+      mediaFetch: 'media_fetch',
+      leasing: 'lease#',
+      bedrockGuardrail: 'no guardrail parameter',
+      googleTokenExchange: 'jwt-bearer',
     } as const;
 
     it('keeps the rarely taken paths out of what a cold start loads', async () => {
@@ -145,7 +180,7 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
         });
       }
       // What every request needs stays in the cold part.
-      expect(coldCode).toContain('decision_not_found');
+      expect(coldCode).toContain('missing_api_key');
     });
 
     it('the router handler imports cold outside the repository, then a json_schema path loads ajv from its chunk', async () => {
@@ -214,6 +249,57 @@ describe('Lambda bundle (lib/bundling.ts)', () => {
           ).includes(LAZY_MARKERS.ajv)
         )
       ).toBe(true);
+    });
+    it('a bundle built like the Lambda loads every lazy chunk of the router composition from beside its entry', async () => {
+      // GIVEN a probe of the AWS composition's preload, with every
+      // lazily loaded provider family configured
+      const probe = await buildProbe('lazy-parts-probe', [
+        `import { preloadLazyChunks } from ${JSON.stringify(join(ROOT, 'lambdas/router/aws-deps'))};`,
+        `import { resolveConfig } from ${JSON.stringify(join(ROOT, 'lambdas/core/config/load'))};`,
+        `import { createAdapters, envCredentials } from ${JSON.stringify(join(ROOT, 'lambdas/core/providers/registry'))};`,
+        '(async () => {',
+        '  const config = resolveConfig(',
+        "    { providers: { gemini: { type: 'gemini' }, llama: { type: 'openai-compatible' }, dev: { type: 'echo' } } },",
+        "    { GEMINI_API_KEY: 'k', LLAMA_API_KEY: 'k' }",
+        '  );',
+        '  const adapters = createAdapters(config.providers, envCredentials({}));',
+        '  const failed = await preloadLazyChunks(adapters);',
+        "  const model = { id: 'echo', provider: 'dev', providerType: 'echo', providerModelId: 'echo-1' };",
+        "  const request = { model: 'echo', messages: [{ role: 'user', content: 'hi' }], stream: false, includeUsage: true, routing: {} };",
+        "  const r = await adapters.get('dev').chat(request, model, { signal: new AbortController().signal, requestId: 'probe' });",
+        '  process.stdout.write(JSON.stringify({ failed, adapters: [...adapters.keys()].sort(), echo: r.content }));',
+        '  process.exit(0);',
+        "})().catch((e) => { process.stdout.write('ERR ' + e.message); process.exit(3); });",
+      ]);
+
+      // WHEN: run where no node_modules can help
+      const r = spawnSync(process.execPath, [probe], {
+        env: { PATH: process.env.PATH, HOME: dir, NODE_NO_WARNINGS: '1' },
+        encoding: 'utf8',
+        timeout: 20_000,
+        cwd: dir,
+      });
+
+      // THEN
+      const out = JSON.parse(r.stdout) as {
+        failed: string[];
+        adapters: string[];
+        echo: string;
+      };
+      expect(out.failed).toEqual([]);
+      expect(out.adapters).toEqual(
+        expect.arrayContaining(['dev', 'gemini', 'llama'])
+      );
+      expect(out.echo).toBe('echo: hi');
+      // ...from their chunks, not inlined into the entry
+      const chunks = readdirSync(join(dir, 'lazy-parts-probe', 'chunks'));
+      for (const name of ['lazy-parts-', 'ajv-drafts-'])
+        expect({ name, chunk: chunks.some((f) => f.startsWith(name)) }).toEqual(
+          {
+            name,
+            chunk: true,
+          }
+        );
     });
   });
 

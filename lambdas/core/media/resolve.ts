@@ -1,7 +1,7 @@
 import { badRequest } from '../api/errors';
 import type { ChatMessage, ChatRequest, UserContentPart } from '../types';
 import type { MediaSettings } from './config';
-import { fetchRemoteImage, type RemoteFetchOptions } from './fetch';
+import type { RemoteFetchOptions } from './fetch';
 import { imageFromBytes } from './parse';
 
 /** Fetches remote images of a request (the router calls it after parsing). */
@@ -50,6 +50,9 @@ export function createMediaResolver(
                   'media_url_refused'
                 );
               }
+              // The SSRF-guarded fetch is a lazy chunk: only allowed remote
+              // images load it.
+              const { fetchRemoteImage } = await import('../lazy-parts.js');
               const got = await fetchRemoteImage(
                 p.url,
                 param,

@@ -3,9 +3,8 @@ import type { ExternalExclusion } from '../routing/types';
 import type { ModelConfig } from '../types';
 import { createBedrockAdapter } from './bedrock';
 import { bedrockCredentials } from './bedrock/provider-account';
-import { createEchoAdapter } from './echo';
-import { createGeminiAdapter } from './gemini';
-import { createOpenAICompatibleAdapter } from './openai-compatible';
+import { checkGeminiOptions } from './gemini/options';
+import { lazyAdapter } from './lazy-adapter';
 import type { CredentialSource, ProviderAdapter } from './types';
 
 /** Default base URL of the OpenAI-compatible family: Meta's Llama API. */
@@ -29,7 +28,8 @@ export function envCredentials(
 }
 
 /**
- * Builds one adapter per live provider instance. Providers that aren't live
+ * Builds one adapter per live provider instance (Bedrock's at once, the
+ * others as {@link lazyAdapter}s that import their family on first use). Providers that aren't live
  * get no adapter; their models are excluded with the reason (see
  * `unavailableProviderExclusions`).
  */
@@ -60,38 +60,67 @@ export function createAdapters(
         );
         break;
       }
-      case 'gemini':
+      // The other families load on their first call (lazy chunks of the
+      // Lambda bundle); their settings are still checked here.
+      case 'gemini': {
+        const options = {
+          id: p.id,
+          mode: p.settings.mode,
+          baseUrl: p.settings.baseUrl,
+          credential: credentials(p),
+          project: p.settings.project,
+          location: p.settings.location,
+          timeoutMs: p.settings.timeoutMs,
+        };
+        checkGeminiOptions(options);
         adapters.set(
           p.id,
-          createGeminiAdapter({
-            id: p.id,
-            mode: p.settings.mode,
-            baseUrl: p.settings.baseUrl,
-            credential: credentials(p),
-            project: p.settings.project,
-            location: p.settings.location,
-            timeoutMs: p.settings.timeoutMs,
-          })
+          lazyAdapter(
+            p.id,
+            p.type,
+            async () =>
+              (await import('../lazy-parts.js')).createGeminiAdapter(options),
+            { embeds: true }
+          )
         );
         break;
-      case 'openai-compatible':
+      }
+      case 'openai-compatible': {
+        const options = {
+          id: p.id,
+          baseUrl: p.settings.baseUrl ?? LLAMA_API_BASE_URL,
+          credential: credentials(p),
+          headers: p.settings.headers,
+          timeoutMs: p.settings.timeoutMs,
+        };
         adapters.set(
           p.id,
-          createOpenAICompatibleAdapter({
-            id: p.id,
-            baseUrl: p.settings.baseUrl ?? LLAMA_API_BASE_URL,
-            credential: credentials(p),
-            headers: p.settings.headers,
-            timeoutMs: p.settings.timeoutMs,
-          })
+          lazyAdapter(
+            p.id,
+            p.type,
+            async () =>
+              (await import('../lazy-parts.js')).createOpenAICompatibleAdapter(
+                options
+              ),
+            { embeds: true }
+          )
         );
         break;
-      case 'echo':
+      }
+      case 'echo': {
+        const options = { id: p.id, latencyMs: p.settings.latencyMs };
         adapters.set(
           p.id,
-          createEchoAdapter({ id: p.id, latencyMs: p.settings.latencyMs })
+          lazyAdapter(
+            p.id,
+            p.type,
+            async () =>
+              (await import('../lazy-parts.js')).createEchoAdapter(options),
+            { embeds: false }
+          )
         );
         break;
+      }
     }
   }
   return adapters;

@@ -2,7 +2,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { ResolvedProvider } from '../../config/load';
 import type { CredentialResolver } from '../../providers/registry';
 import type { CredentialSource } from '../../providers/types';
-import { fetchServiceAccountToken } from '../../secrets/google-auth';
+import type { fetchServiceAccountToken } from '../../secrets/google-auth';
 import { parseServiceAccountKey } from '../../secrets/secret-value';
 
 /** How long a secret value is cached in the container, seconds. */
@@ -67,7 +67,9 @@ export function credentialFromSecret(
 export function secretsCredentials(
   env: NodeJS.ProcessEnv,
   provider: SecretsProvider = new SecretsProvider(),
-  mintToken: typeof fetchServiceAccountToken = fetchServiceAccountToken
+  // The Google token exchange is a lazy chunk: only Vertex AI keys need it.
+  mintToken: typeof fetchServiceAccountToken = async (key, options) =>
+    (await import('../../lazy-parts.js')).fetchServiceAccountToken(key, options)
 ): CredentialResolver {
   return (p): CredentialSource => {
     const arn = secretArnFor(p.id, p.type, env);

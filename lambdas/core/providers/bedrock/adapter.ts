@@ -15,7 +15,6 @@ import {
 import type { ChatRequest, ModelConfig, StreamEvent, Usage } from '../../types';
 import { isAbortError, ProviderUnavailableError } from '../errors';
 import type { CallOptions, ProviderAdapter } from '../types';
-import { bedrockEmbed } from './embed';
 import { toProviderError } from './errors';
 import { toConverseInput } from './request';
 import { fromConverseOutput, toUsage } from './response';
@@ -133,7 +132,9 @@ export function createBedrockAdapter(
       return streamChat(id, client, request, model, callOptions);
     },
 
-    embed(request, model, callOptions) {
+    // Embeddings are a lazy chunk: chat-only containers never load them.
+    async embed(request, model, callOptions) {
+      const { bedrockEmbed } = await import('../../lazy-parts.js');
       return bedrockEmbed(id, client, request, model, callOptions);
     },
   };

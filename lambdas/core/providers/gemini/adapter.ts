@@ -21,6 +21,7 @@ import {
 import type { CallOptions, CredentialSource, ProviderAdapter } from '../types';
 import { geminiEmbedder } from './embed';
 import { geminiErrorFromHttp, geminiNetworkError } from './errors';
+import { checkGeminiOptions } from './options';
 import { GeminiRequestError, toGeminiRequest } from './request';
 import { fromGeminiResponse, type GeminiResponseContext } from './response';
 import { GeminiStreamMapper } from './stream';
@@ -58,10 +59,7 @@ export interface GeminiAdapterOptions {
   readonly fetch?: HttpFetch;
 }
 
-/** The adapter's settings are unusable; thrown at construction. */
-export class GeminiConfigError extends Error {
-  public override readonly name = 'GeminiConfigError';
-}
+export { GeminiConfigError } from './options';
 
 type Method = 'generateContent' | 'streamGenerateContent';
 
@@ -127,27 +125,7 @@ class GeminiAdapter implements ProviderAdapter {
     this.timeoutMs = options.timeoutMs;
     this.fetchFn = options.fetch ?? nodeHttpFetch;
 
-    const problems: string[] = [];
-    if (this.mode === 'vertex' && !this.project)
-      problems.push('vertex mode needs a project');
-    // The location becomes part of a host name: keep it to what regions look like.
-    if (!/^[a-z][a-z0-9-]*$/.test(this.location))
-      problems.push(
-        `location must look like us-central1 or global, got "${this.location}"`
-      );
-    if (
-      options.timeoutMs !== undefined &&
-      !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)
-    )
-      problems.push(
-        `timeoutMs must be a positive number, got ${options.timeoutMs}`
-      );
-    if (options.baseUrl !== undefined && !/^https?:\/\//.test(options.baseUrl))
-      problems.push(`baseUrl must be an http(s) URL, got "${options.baseUrl}"`);
-    if (problems.length > 0)
-      throw new GeminiConfigError(
-        `gemini provider ${this.id}: ${problems.join('; ')}`
-      );
+    checkGeminiOptions(options);
 
     const defaultBase =
       this.mode === 'api'

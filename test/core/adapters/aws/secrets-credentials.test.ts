@@ -156,6 +156,32 @@ describe('Function: secretsCredentials', () => {
     expect(minted).toEqual(['kid-1', 'kid-1']);
   });
 
+  it('mints with the lazily loaded Google token exchange by default', async () => {
+    // Prepare: a key the exchange refuses before any network call
+    sm.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({
+        type: 'service_account',
+        private_key_id: 'kid-lazy',
+        private_key:
+          '-----BEGIN PRIVATE KEY-----\nnot-a-key\n-----END PRIVATE KEY-----\n',
+        client_email: 'gateway@project.iam.gserviceaccount.com',
+      }),
+    });
+    const credential = secretsCredentials({ GOOGLE_SECRET_ARN: ARN })({
+      ...provider,
+      id: 'gemini',
+      type: 'gemini',
+    } as ResolvedProvider);
+
+    // Act
+    const got = credential.get();
+
+    // Assess: the error comes from secrets/google-auth, imported on demand
+    await expect(got).rejects.toThrow(
+      /service-account key kid-lazy of gateway@project.iam.gserviceaccount.com: private_key is not a PKCS#8 RSA key/
+    );
+  });
+
   it('falls back to the env var when no secret is wired (e.g. an unauthenticated vLLM)', async () => {
     const credential = secretsCredentials({ MY_KEY: 'from-env' })({
       ...provider,
