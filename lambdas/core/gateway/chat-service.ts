@@ -196,6 +196,8 @@ export class ChatService {
           ? { ...call, request: budget.requestFor(model) }
           : call;
         const limit = budget?.streamLimit(model);
+        // A whole non-stream answer was read: the adapter holds nothing.
+        let settled = false;
         try {
           const served = stream
             ? await this.runner.stream(
@@ -215,6 +217,7 @@ export class ChatService {
                 { decisionId, started, attemptStart },
                 headers
               );
+          settled = !stream;
           admission.attempt.success();
           const reward = this.record.attemptSucceeded(
             plan,
@@ -310,7 +313,7 @@ export class ChatService {
             lastError = deadlineError(pe, deadline);
           break;
         } finally {
-          scope.dispose();
+          scope.dispose(settled);
           admission.release();
         }
       }

@@ -94,8 +94,13 @@ export interface AttemptSignal {
   firstToken(idleMs?: number): void;
   /** Stream activity: restarts the idle timeout. Cheap enough per chunk. */
   touch(): void;
-  /** Stops every timer and listener and aborts the signal if still live. */
-  dispose(): void;
+  /**
+   * Stops every timer and listener and aborts the signal if still live.
+   * With `settled`, the adapter is known to be done with the signal (a whole
+   * answer was read, nothing holds a socket): it is left unaborted, sparing
+   * an abort event nobody listens to.
+   */
+  dispose(settled?: boolean): void;
 }
 
 type Phase = 'waiting' | 'streaming' | 'done';
@@ -160,11 +165,12 @@ class AttemptScope implements AttemptSignal {
     if (this.idleMs > 0) this.lastActivity = this.deadline.now();
   }
 
-  public dispose(): void {
+  public dispose(settled = false): void {
     if (this.phase === 'done') return;
     this.release();
     // Releases any socket the adapter still holds.
-    if (!this.controller.signal.aborted) this.controller.abort(DISPOSED);
+    if (!settled && !this.controller.signal.aborted)
+      this.controller.abort(DISPOSED);
   }
 
   /** Aborts if a boundary has passed, else arms the timer for the next one. */
