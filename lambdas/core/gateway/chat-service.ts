@@ -126,14 +126,13 @@ export class ChatService {
       this.deps.hardTimeoutMs
     );
     const budget = this.deps.budget?.begin(call.tenant, request);
-    const headers = (model: ModelConfig, attempt: number, cost?: number) => ({
-      ...routeHeaders(call, model, decisionId, attempt),
-      ...(budget
-        ? budget.headers(cost)
-        : cost === undefined
-          ? {}
-          : { 'x-gateway-cost-usd': cost.toFixed(8) }),
-    });
+    const headers = (model: ModelConfig, attempt: number, cost?: number) => {
+      // routeHeaders is a fresh object: filled in place, not copied.
+      const h = routeHeaders(call, model, decisionId, attempt);
+      if (budget) Object.assign(h, budget.headers(cost));
+      else if (cost !== undefined) h['x-gateway-cost-usd'] = cost.toFixed(8);
+      return h;
+    };
     const stream = request.stream
       ? new StreamResponder(sink, {
           id: `chatcmpl-${decisionId}`,
