@@ -8,8 +8,8 @@
  * gateway's own work on the wire.
  */
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { Agent, request } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { startLocalGateway } from '../local/gateway';
 import { startFakeOpenAI } from '../test/helpers/fakes/openai-fake';
 import { MemoryLog } from '../test/helpers/gateway';
