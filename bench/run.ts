@@ -428,6 +428,10 @@ async function main(): Promise<void> {
         decision_p99_us: 50,
         bundle_added_over_reference_bytes: 120_000,
         cold_load_added_over_reference_ms: 10,
+        in_process_cpu_us: 60,
+        in_process_alloc_kb: 40,
+        over_floor_p50_ms_c1: 0.15,
+        c10_rps_ratio_to_floor: 0.5,
       },
       duration_s: Math.round((Date.now() - started) / 1000),
     };
