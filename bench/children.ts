@@ -51,7 +51,7 @@ async function main(): Promise<void> {
  * its own logic; what this adds over a direct call is the cost of the hop
  * on this machine, which no Node gateway avoids.
  */
-function startFloorProxy(upstreamUrl: string): Promise<string> {
+export function startFloorProxy(upstreamUrl: string): Promise<string> {
   const u = new URL(upstreamUrl);
   const agent = new Agent({ keepAlive: true });
   const server = createServer((req, res) => {

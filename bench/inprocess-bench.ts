@@ -14,6 +14,7 @@ import {
 import { composeLocal } from '../local/compose';
 import { toApiGatewayEvent } from '../local/server';
 import { MemoryLog } from '../test/helpers/gateway';
+import { measureAllocation } from './alloc';
 import {
   BENCH_KEY,
   benchGatewayConfig,
@@ -28,6 +29,10 @@ export interface InProcessBenchResult {
   readonly wallUs: number;
   /** CPU time per request (user + system), µs. */
   readonly cpuUs: number;
+  /** JS heap allocated per request, KB (1 KB = 1,000 bytes). */
+  readonly allocKb: number;
+  /** Of it, promoted to the old generation by scavenges, KB per request. */
+  readonly promotedKb: number;
   readonly iterations: number;
 }
 
@@ -87,9 +92,7 @@ class NullResponse extends EventEmitter {
  * transforms, metrics and the decision log, with the upstream HTTP call
  * replaced by a canned answer. A stable figure to compare runs and machines.
  */
-export async function benchInProcess(
-  iterations = 20_000
-): Promise<InProcessBenchResult> {
+export function inProcessRunner(): (i: number) => Promise<void> {
   const config = benchGatewayConfig(UPSTREAM_BASE_URL);
   const adapters = new Map<string, ProviderAdapter>([
     [
@@ -130,17 +133,38 @@ export async function benchInProcess(
     if (!res.writableFinished) {
       await new Promise((resolve) => res.once('finish', resolve));
     }
+    // A socket delivers each request in its own macrotask; without this the
+    // whole loop is one microtask chain, so nextTick callbacks (stream
+    // finish/close) and immediates (decision-log flush, shadow sampling)
+    // pile up until it ends and every request's objects stay alive.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   };
 
+  return one;
+}
+
+/** Runs {@link inProcessRunner} `iterations` times after a warm-up. */
+export async function benchInProcess(
+  iterations = 20_000
+): Promise<InProcessBenchResult> {
+  const one = inProcessRunner();
   for (let i = 0; i < Math.min(5_000, iterations); i++) await one(i);
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) await one(i);
-  const cpu = process.cpuUsage(cpu0);
-  const wallNs = Number(process.hrtime.bigint() - t0);
+  let cpu = { user: 0, system: 0 };
+  let wallNs = 0;
+  // The GC profiler costs only per collection, so CPU and allocation come
+  // from the same loop.
+  const alloc = await measureAllocation(async () => {
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) await one(i);
+    cpu = process.cpuUsage(cpu0);
+    wallNs = Number(process.hrtime.bigint() - t0);
+  });
   return {
     wallUs: wallNs / 1e3 / iterations,
     cpuUs: (cpu.user + cpu.system) / iterations,
+    allocKb: alloc.allocatedBytes / 1e3 / iterations,
+    promotedKb: alloc.promotedBytes / 1e3 / iterations,
     iterations,
   };
 }

@@ -28,6 +28,12 @@ import { BENCH_KEY, benchRequestBody, UPSTREAM_KEY } from './workload';
 
 const ROOT = join(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
+/**
+ * BENCH_ONLY=wire: only the latency comparisons at c=1 and c=10 and the
+ * c=10 throughput against the floor proxy, printed, nothing written (a
+ * quick loop for per-request work; `npm run bench` runs everything).
+ */
+const ONLY = process.env.BENCH_ONLY;
 
 interface Target {
   readonly name: string;
@@ -230,6 +236,32 @@ async function throughput(
   return result.requests.average;
 }
 
+/** Req/s of the floor proxy and the gateway at `connections`, interleaved twice. */
+async function throughputVsFloor(
+  floor: Target,
+  gateway: Target,
+  seconds: number,
+  connections: number
+): Promise<{
+  floor: number;
+  gateway: number;
+  ratio: number;
+  connections: number;
+}> {
+  let f = 0;
+  let g = 0;
+  for (let r = 0; r < 2; r++) {
+    f += await throughput(floor, seconds / 2, connections);
+    g += await throughput(gateway, seconds / 2, connections);
+  }
+  return {
+    floor: Math.round(f / 2),
+    gateway: Math.round(g / 2),
+    ratio: Number((g / f).toFixed(3)),
+    connections,
+  };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const upstream = await startChild(['upstream']);
@@ -265,6 +297,21 @@ async function main(): Promise<void> {
       false,
       false
     );
+    const c10Rps = await throughputVsFloor(
+      viaFloor,
+      viaGateway,
+      QUICK ? 3 : 5,
+      10
+    );
+    if (ONLY === 'wire') {
+      const f = (x: number): string => x.toFixed(3);
+      process.stdout.write(
+        `c=1 p50: floor ${f(c1.floor.p50Ms)} gateway ${f(c1.gateway.p50Ms)} over floor ${f(c1.overFloorP50Ms)} ms\n` +
+          `c=10 p50: floor ${f(c10.floor.p50Ms)} gateway ${f(c10.gateway.p50Ms)} over floor ${f(c10.overFloorP50Ms)} ms\n` +
+          `c=10 rps: floor ${c10Rps.floor} gateway ${c10Rps.gateway} ratio ${c10Rps.ratio}\n`
+      );
+      return;
+    }
     const ttft = await compare(
       direct,
       viaFloor,
@@ -304,6 +351,10 @@ async function main(): Promise<void> {
       latency_c1: c1,
       latency_c10: c10,
       ttft_stream_c1: ttft,
+      throughput_c10_vs_floor_rps: {
+        ...c10Rps,
+        note: 'closed loop (autocannon), 10 connections, floor proxy and gateway alternated twice; target: gateway >= 50% of the floor',
+      },
       throughput_rps: {
         direct: Math.round(rpsDirect),
         gateway: Math.round(rpsGateway),
@@ -313,7 +364,7 @@ async function main(): Promise<void> {
       },
       in_process_per_request_us: {
         ...inProcess,
-        note: 'one request through the router with the upstream call answered in memory: no sockets, no scheduler; the stable figure of the gateway logic',
+        note: 'one request through the router with the upstream call answered in memory: no sockets, one macrotask per request (as from a socket); the stable figure of the gateway logic. allocKb = JS heap allocated per request, promotedKb = of it moved to the old generation by scavenges (V8 GC profiler); 1 KB = 1000 bytes',
       },
       cache_in_process_us: {
         ...cache,
@@ -377,6 +428,10 @@ async function main(): Promise<void> {
         decision_p99_us: 50,
         bundle_added_over_reference_bytes: 120_000,
         cold_load_added_over_reference_ms: 10,
+        in_process_cpu_us: 60,
+        in_process_alloc_kb: 40,
+        over_floor_p50_ms_c1: 0.15,
+        c10_rps_ratio_to_floor: 0.5,
       },
       duration_s: Math.round((Date.now() - started) / 1000),
     };
@@ -411,7 +466,7 @@ async function main(): Promise<void> {
         '  gateway over the floor, p50/p99',
         `${f(c1.overFloorP50Ms)}/${f(c1.overFloorP99Ms)}`,
         'the gateway logic on the wire',
-        '',
+        '<= 0.15 (p50)',
       ],
       [
         'added latency p50, c=10 (ms)',
@@ -441,7 +496,19 @@ async function main(): Promise<void> {
         'in-process CPU per request (us)',
         inProcess.cpuUs.toFixed(1),
         `wall ${inProcess.wallUs.toFixed(1)}, no sockets`,
-        '',
+        '<= 60',
+      ],
+      [
+        'in-process heap per request (KB)',
+        inProcess.allocKb.toFixed(1),
+        `promoted ${inProcess.promotedKb.toFixed(2)} KB`,
+        '<= 40',
+      ],
+      [
+        'throughput c=10 vs floor proxy (req/s)',
+        String(c10Rps.gateway),
+        `floor ${c10Rps.floor} (ratio ${c10Rps.ratio})`,
+        '>= 50%',
       ],
       [
         'cache hit / miss p50, in process (us)',

@@ -29,6 +29,8 @@ export class LocalResponseStream extends Writable {
   private started = false;
   private headersSent = false;
   private prelude: Buffer[] = [];
+  /** Set by the emulated HttpResponseStream.from: the head, without its bytes. */
+  private metadata: HttpResponseMetadata | undefined;
 
   public constructor(private readonly res: ServerResponse) {
     super({ decodeStrings: false });
@@ -42,27 +44,39 @@ export class LocalResponseStream extends Writable {
     this.contentType = contentType;
   }
 
+  /**
+   * The emulated HttpResponseStream.from hands its metadata over in process:
+   * the response head is written from it directly, sparing the JSON prelude
+   * a round trip through bytes (what API Gateway decodes from the wire is
+   * the same head). Prelude bytes written by other code are still decoded.
+   */
+  public setMetadata(metadata: HttpResponseMetadata): void {
+    this.contentType = PRELUDE_CONTENT_TYPE;
+    this.metadata = metadata;
+  }
+
   public override _write(
     chunk: string | Buffer,
     _encoding: BufferEncoding,
     callback: (error?: Error | null) => void
   ): void {
-    if (!this.started) {
-      this.started = true;
-      this._onBeforeFirstWrite?.((c) => this.ingest(c));
-    }
+    if (!this.started) this.begin();
     if (this.ingest(chunk)) callback();
     else this.res.once('drain', () => callback());
   }
 
   public override _final(callback: (error?: Error | null) => void): void {
-    if (!this.started) {
-      this.started = true;
-      this._onBeforeFirstWrite?.((c) => this.ingest(c));
-    }
+    if (!this.started) this.begin();
     if (!this.headersSent) this.flushHead(Buffer.concat(this.prelude));
     this.res.end();
     callback();
+  }
+
+  /** Before the first body byte, as the runtime does: the head goes out. */
+  private begin(): void {
+    this.started = true;
+    if (this.metadata) this.writeHead(this.metadata);
+    else this._onBeforeFirstWrite?.((c) => this.ingest(c));
   }
 
   /** Returns false when the socket buffer is full. */
@@ -90,12 +104,16 @@ export class LocalResponseStream extends Writable {
     preludeBytes: Buffer,
     fallback?: HttpResponseMetadata
   ): void {
-    this.headersSent = true;
-    this.prelude = [];
     let meta: HttpResponseMetadata = fallback ?? { statusCode: 200 };
     if (!fallback && preludeBytes.length > 0) {
       meta = JSON.parse(preludeBytes.toString('utf8')) as HttpResponseMetadata;
     }
+    this.writeHead(meta);
+  }
+
+  private writeHead(meta: HttpResponseMetadata): void {
+    this.headersSent = true;
+    this.prelude = [];
     const headers: Record<string, string | string[]> = {
       ...(meta.headers ?? {}),
     };
@@ -123,6 +141,10 @@ export const localAwsLambda: AwsLambdaGlobal = {
       stream: LambdaResponseStream,
       metadata: HttpResponseMetadata
     ): LambdaResponseStream {
+      if (stream instanceof LocalResponseStream) {
+        stream.setMetadata(metadata);
+        return stream;
+      }
       const s = stream as LocalResponseStream;
       s.setContentType(PRELUDE_CONTENT_TYPE);
       // JSON.stringify never emits NUL, so the delimiter is unambiguous.

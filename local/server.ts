@@ -44,6 +44,9 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
+/** Segments of unreserved characters, none starting with a dot. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
+
 /**
  * Builds the API Gateway REST proxy event (`{proxy+}` resource) that the
  * router Lambda receives for this request.
@@ -53,10 +56,15 @@ export function toApiGatewayEvent(
   body: string | null,
   requestId: string
 ): APIGatewayProxyEvent {
-  const url = new URL(req.url ?? '/', 'http://local');
+  const raw = req.url ?? '/';
+  // A plain path (no query, no dot segments, nothing to escape) is its own
+  // pathname: the common case skips the URL parser.
+  const url = PLAIN_PATH.test(raw) ? undefined : new URL(raw, 'http://local');
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
+  const incoming = req.headers;
+  for (const k in incoming) {
+    const v = incoming[k];
     if (v === undefined) continue;
     const values = Array.isArray(v) ? v : [v];
     headers[k] = values[values.length - 1]!;
@@ -64,7 +72,7 @@ export function toApiGatewayEvent(
   }
   let query: Record<string, string> | null = null;
   let multiQuery: Record<string, string[]> | null = null;
-  for (const [k, v] of url.searchParams) {
+  for (const [k, v] of url?.searchParams ?? []) {
     query ??= {};
     multiQuery ??= {};
     query[k] = v;
@@ -73,7 +81,7 @@ export function toApiGatewayEvent(
     multiQuery[k] = list;
   }
   const method = req.method ?? 'GET';
-  const path = url.pathname;
+  const path = url ? url.pathname : raw;
   return {
     resource: '/{proxy+}',
     path,

@@ -57,76 +57,97 @@ export function lambdaSink(
   responseStream: LambdaResponseStream,
   aws: AwsLambdaGlobal
 ): ResponseSink & { readonly finished: boolean } {
-  const controller = new AbortController();
-  let out: LambdaResponseStream | undefined;
-  let ended = false;
-  const onGone = (): void => {
-    if (!ended) controller.abort(new Error('client closed the connection'));
-  };
-  responseStream.once('close', onGone);
-  responseStream.once('error', onGone);
-  const open = (
+  return new LambdaSink(responseStream, aws);
+}
+
+/** One per request: methods on the prototype, no closures per request. */
+class LambdaSink implements ResponseSink {
+  public readonly signal: AbortSignal;
+  private readonly controller = new AbortController();
+  private out: LambdaResponseStream | undefined;
+  private ended = false;
+
+  public constructor(
+    private readonly responseStream: LambdaResponseStream,
+    private readonly aws: AwsLambdaGlobal
+  ) {
+    this.signal = this.controller.signal;
+    const onGone = (): void => {
+      if (!this.ended)
+        this.controller.abort(new Error('client closed the connection'));
+    };
+    responseStream.once('close', onGone);
+    responseStream.once('error', onGone);
+  }
+
+  public get finished(): boolean {
+    return this.ended;
+  }
+
+  public send(
+    status: number,
+    headers: Record<string, string>,
+    body: string
+  ): void {
+    if (this.ended) return;
+    if (this.out) {
+      // Already streaming: an error can only travel in-band now.
+      const err = new GatewayError(
+        status,
+        'server_error',
+        'stream_error',
+        'the stream failed'
+      );
+      this.out.write(sseError(err.toBody()));
+    } else {
+      // A known length lets API Gateway and Node skip chunked encoding.
+      const withLength = {
+        ...headers,
+        'content-length': String(Buffer.byteLength(body)),
+      };
+      this.open(status, withLength).write(body);
+    }
+    this.ended = true;
+    this.out!.end();
+  }
+
+  public start(status: number, headers: Record<string, string>): void {
+    if (this.out || this.ended) return;
+    this.open(status, headers);
+  }
+
+  public write(chunk: string): undefined | Promise<void> {
+    const out = this.out;
+    if (!out || this.ended || this.controller.signal.aborted) return undefined;
+    if (out.write(chunk)) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        out.off('drain', done);
+        out.off('close', done);
+        resolve();
+      };
+      out.once('drain', done);
+      out.once('close', done);
+    });
+  }
+
+  public end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    // Nothing was sent (client gone): still release the runtime's stream.
+    (this.out ?? this.responseStream).end();
+  }
+
+  private open(
     status: number,
     headers: Record<string, string>
-  ): LambdaResponseStream => {
-    out = aws.HttpResponseStream.from(responseStream, {
+  ): LambdaResponseStream {
+    this.out = this.aws.HttpResponseStream.from(this.responseStream, {
       statusCode: status,
       headers,
     });
-    return out;
-  };
-  return {
-    signal: controller.signal,
-    get finished() {
-      return ended;
-    },
-    send(status, headers, body) {
-      if (ended) return;
-      if (out) {
-        // Already streaming: an error can only travel in-band now.
-        const err = new GatewayError(
-          status,
-          'server_error',
-          'stream_error',
-          'the stream failed'
-        );
-        out.write(sseError(err.toBody()));
-      } else {
-        // A known length lets API Gateway and Node skip chunked encoding.
-        const withLength = {
-          ...headers,
-          'content-length': String(Buffer.byteLength(body)),
-        };
-        open(status, withLength).write(body);
-      }
-      ended = true;
-      out!.end();
-    },
-    start(status, headers) {
-      if (out || ended) return;
-      open(status, headers);
-    },
-    write(chunk) {
-      if (!out || ended || controller.signal.aborted) return undefined;
-      if (out.write(chunk)) return undefined;
-      const stream = out;
-      return new Promise<void>((resolve) => {
-        const done = (): void => {
-          stream.off('drain', done);
-          stream.off('close', done);
-          resolve();
-        };
-        stream.once('drain', done);
-        stream.once('close', done);
-      });
-    },
-    end() {
-      if (ended) return;
-      ended = true;
-      // Nothing was sent (client gone): still release the runtime's stream.
-      (out ?? responseStream).end();
-    },
-  };
+    return this.out;
+  }
 }
 
 /**

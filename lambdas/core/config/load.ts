@@ -195,9 +195,22 @@ const FAMILY_SCHEMAS: Record<ProviderType, z.ZodMiniType> = {
   echo: echoProviderSchema,
 };
 
+// Recent keys' hashes: a client sends the same key on every request, and a
+// SHA-256 (hasher object, digest, hex string) is the dearest step of
+// authentication. Bounded; a flood of distinct keys only clears it. It holds
+// nothing the process did not just receive in an Authorization header.
+const recentKeyHashes = new Map<string, string>();
+const MAX_RECENT_KEY_HASHES = 256;
+
 /** SHA-256 hex of an API key (how keys are stored and compared). */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  let hash = recentKeyHashes.get(key);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(key).digest('hex');
+    if (recentKeyHashes.size >= MAX_RECENT_KEY_HASHES) recentKeyHashes.clear();
+    recentKeyHashes.set(key, hash);
+  }
+  return hash;
 }
 
 function providerFamily(

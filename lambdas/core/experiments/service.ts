@@ -443,6 +443,20 @@ export class ExperimentService implements ExperimentRouter {
 
   // ---- hot path --------------------------------------------------------------
 
+  /**
+   * False only when the fresh cached view holds no rollout in its shadow
+   * stage, so no request can be shadowed: the hooks then skip sampling
+   * altogether. A stale or missing view answers true (the sampling path
+   * reloads it).
+   */
+  public mayShadow(): boolean {
+    const cache = this.cache;
+    if (!cache || this.now() - cache.at >= this.cacheMs) return true;
+    for (const e of cache.live)
+      if (e.kind === 'rollout' && e.stage === 'shadow') return true;
+    return false;
+  }
+
   /** Live experiments, refreshed at most every cacheMs (flags applied). */
   public async live(): Promise<readonly Experiment[]> {
     const now = this.now();

@@ -126,14 +126,13 @@ export class ChatService {
       this.deps.hardTimeoutMs
     );
     const budget = this.deps.budget?.begin(call.tenant, request);
-    const headers = (model: ModelConfig, attempt: number, cost?: number) => ({
-      ...routeHeaders(call, model, decisionId, attempt),
-      ...(budget
-        ? budget.headers(cost)
-        : cost === undefined
-          ? {}
-          : { 'x-gateway-cost-usd': cost.toFixed(8) }),
-    });
+    const headers = (model: ModelConfig, attempt: number, cost?: number) => {
+      // routeHeaders is a fresh object: filled in place, not copied.
+      const h = routeHeaders(call, model, decisionId, attempt);
+      if (budget) Object.assign(h, budget.headers(cost));
+      else if (cost !== undefined) h['x-gateway-cost-usd'] = cost.toFixed(8);
+      return h;
+    };
     const stream = request.stream
       ? new StreamResponder(sink, {
           id: `chatcmpl-${decisionId}`,
@@ -196,6 +195,8 @@ export class ChatService {
           ? { ...call, request: budget.requestFor(model) }
           : call;
         const limit = budget?.streamLimit(model);
+        // A whole non-stream answer was read: the adapter holds nothing.
+        let settled = false;
         try {
           const served = stream
             ? await this.runner.stream(
@@ -215,6 +216,7 @@ export class ChatService {
                 { decisionId, started, attemptStart },
                 headers
               );
+          settled = !stream;
           admission.attempt.success();
           const reward = this.record.attemptSucceeded(
             plan,
@@ -310,7 +312,7 @@ export class ChatService {
             lastError = deadlineError(pe, deadline);
           break;
         } finally {
-          scope.dispose();
+          scope.dispose(settled);
           admission.release();
         }
       }

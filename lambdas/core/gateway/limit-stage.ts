@@ -5,6 +5,7 @@ import {
   type CounterState,
   checkCounters,
   formatReset,
+  type LimitScope,
   type LimitVerdict,
   limitScopes,
   maxTokensCap,
@@ -78,6 +79,8 @@ export class LimitStage {
       (request.maxTokens === undefined || request.maxTokens > cap)
         ? { ...request, maxTokens: cap }
         : request;
+    // No scope caps anything: no prompt estimate, no counters to plan.
+    if (!scopes.some(capsAnything)) return admitted(clamped, {}, [], this.deps);
     const now = this.now();
     const estimate = estimatePromptTokens(clamped) + (clamped.maxTokens ?? 0);
     const counters = planCounters(tenant, scopes, estimate, now);
@@ -113,12 +116,34 @@ export class LimitStage {
   }
 }
 
+function capsAnything(scope: LimitScope): boolean {
+  return (
+    scope.caps.requestsPerMinute !== undefined ||
+    scope.caps.tokensPerDay !== undefined
+  );
+}
+
+const keepSink = (sink: ResponseSink): ResponseSink => sink;
+const ignoreUsage = (): void => {};
+const nothingToSettle = async (): Promise<void> => {};
+
 function admitted(
   request: ChatRequest,
   headers: Record<string, string>,
   reserved: readonly PlannedCounter[],
   deps: LimitStageDeps
 ): AdmittedRequest {
+  // No limit applies (or nothing was reserved, and no header to add): shared
+  // no-ops instead of three closures per request.
+  if (reserved.length === 0 && Object.keys(headers).length === 0) {
+    return {
+      request,
+      headers,
+      wrap: keepSink,
+      served: ignoreUsage,
+      settle: nothingToSettle,
+    };
+  }
   let used: number | undefined;
   let settled = false;
   return {

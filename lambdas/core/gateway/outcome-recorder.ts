@@ -3,6 +3,7 @@ import type { CostStats } from '../budget/cost-stats';
 import type {
   BanditStore,
   DecisionLog,
+  DecisionRecord,
   GatewayMetrics,
   LatencyTracker,
   Log,
@@ -137,15 +138,18 @@ export class OutcomeRecorder {
     });
     const chosenServed =
       call.plan.decision.chosen!.model.id === served.model.id;
-    this.deps.decisions.record({
-      ...decisionBase(call, ref),
-      latency_ms: latencyMs,
-      cost_usd: cost,
-      outcome: chosenServed ? 'ok' : 'error',
-      // The logging policy's action is the chosen model: a failover means it failed.
-      reward: chosenServed ? reward : 0,
-      served_by: served.model.id,
-    });
+    this.deps.decisions.record(
+      decisionRecord(
+        call,
+        ref,
+        latencyMs,
+        cost,
+        chosenServed ? 'ok' : 'error',
+        // The logging policy's action is the chosen model: a failover means it failed.
+        chosenServed ? reward : 0,
+        served.model.id
+      )
+    );
     this.deps.experimentHooks?.finished(call, {
       ok: chosenServed,
       latencyMs,
@@ -179,13 +183,16 @@ export class OutcomeRecorder {
       errorCode: code ?? gw.code,
       ...(costUsd > 0 ? { costUsd } : {}),
     });
-    this.deps.decisions.record({
-      ...decisionBase(call, ref),
-      latency_ms: latencyMs,
-      cost_usd: costUsd,
-      outcome: err.kind === 'content_filtered' ? 'filtered' : 'error',
-      reward: 0,
-    });
+    this.deps.decisions.record(
+      decisionRecord(
+        call,
+        ref,
+        latencyMs,
+        costUsd,
+        err.kind === 'content_filtered' ? 'filtered' : 'error',
+        0
+      )
+    );
     this.deps.experimentHooks?.finished(call, {
       ok: false,
       latencyMs,
@@ -233,9 +240,18 @@ function referenceCost(plan: RoutePlan): number {
   return max;
 }
 
-function decisionBase(call: ChatCall, ref: DecisionRef) {
+/** The decision record, built in one literal (keys in the log's order). */
+function decisionRecord(
+  call: ChatCall,
+  ref: DecisionRef,
+  latencyMs: number,
+  costUsd: number,
+  outcome: DecisionRecord['outcome'],
+  reward: number,
+  servedBy?: string
+): DecisionRecord {
   const { plan } = call;
-  return {
+  const record: { -readonly [K in keyof DecisionRecord]: DecisionRecord[K] } = {
     decision_id: ref.decisionId,
     ts: new Date(ref.started).toISOString(),
     tenant: call.tenant.id,
@@ -248,5 +264,11 @@ function decisionBase(call: ChatCall, ref: DecisionRef) {
     chosen: plan.decision.chosen!.model.id,
     propensity: plan.decision.propensity,
     request_id: call.requestId,
+    latency_ms: latencyMs,
+    cost_usd: costUsd,
+    outcome,
+    reward,
   };
+  if (servedBy !== undefined) record.served_by = servedBy;
+  return record;
 }

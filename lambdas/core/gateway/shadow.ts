@@ -45,6 +45,8 @@ export interface ShadowExperiments {
     servingModel: string
   ): Promise<readonly ShadowTarget[]>;
   observe(experimentId: string, bucket: string, o: Observation): Promise<void>;
+  /** False when no request can be shadowed now (sampling is then skipped). */
+  mayShadow?(): boolean;
 }
 
 /** Dependencies of {@link ExperimentHooks}. */
@@ -83,6 +85,8 @@ export class ExperimentHooks implements ExperimentCallHooks {
   }
 
   public started(call: ChatCall): void {
+    // Most of the time nothing is in its shadow stage: no tick, no promises.
+    if (this.deps.experiments.mayShadow?.() === false) return;
     // setImmediate: the request's own attempt is issued first.
     const started = new Promise<string[]>((resolve) => {
       setImmediate(() => {

@@ -63,10 +63,35 @@ export function ibanValid(raw: string): boolean {
   return rem === 1;
 }
 
+/** What a text holds of the characters detectors need (one pass, no regex). */
+interface CharCounts {
+  readonly digits: number;
+  readonly at: number;
+  readonly colons: number;
+  readonly dots: number;
+}
+
+function countChars(text: string): CharCounts {
+  let digits = 0;
+  let at = 0;
+  let colons = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 64) at++;
+    else if (c === 58) colons++;
+    else if (c === 46) dots++;
+  }
+  return { digits, at, colons, dots };
+}
+
 type Detector = readonly [
   PiiType,
   RegExp,
   ((match: string) => boolean) | undefined,
+  /** False when the text lacks what any match needs: the regex is skipped. */
+  (c: CharCounts) => boolean,
 ];
 
 // Order matters: earlier detectors win overlapping spans (an IBAN is not a phone).
@@ -75,19 +100,32 @@ const DETECTORS: readonly Detector[] = [
     'email',
     /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g,
     undefined,
+    (c) => c.at > 0,
   ],
-  ['iban', /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, ibanValid],
+  [
+    'iban',
+    /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g,
+    ibanValid,
+    (c) => c.digits >= 2,
+  ],
   [
     'card',
     /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
     (m) => luhnValid(m.replace(/\D/g, '')),
+    (c) => c.digits >= 13,
   ],
   [
     'ip',
     /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g,
     (m) => isIPv6(m),
+    (c) => c.colons >= 2,
   ],
-  ['ip', /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])/g, (m) => isIPv4(m)],
+  [
+    'ip',
+    /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])/g,
+    (m) => isIPv4(m),
+    (c) => c.digits >= 4 && c.dots >= 3,
+  ],
   [
     // International (+49 ...), trunk-prefixed (0151 ...) or bracketed area
     // codes, or the US 3-3-4 shape; 8-15 digits. Bare digit runs (order
@@ -99,6 +137,7 @@ const DETECTORS: readonly Detector[] = [
       const n = m.replace(/\D/g, '').length;
       return n >= 8 && n <= 15;
     },
+    (c) => c.digits >= 8,
   ],
 ];
 
@@ -106,8 +145,11 @@ const DETECTORS: readonly Detector[] = [
 export function findPii(text: string, types: ReadonlySet<PiiType>): PiiMatch[] {
   const out: PiiMatch[] = [];
   if (types.size === 0) return out;
-  for (const [type, re, valid] of DETECTORS) {
-    if (!types.has(type)) continue;
+  // Six regex scans cost far more than one pass counting the characters
+  // they need; most prompts hold no '@', few digits and no ':'.
+  const counts = countChars(text);
+  for (const [type, re, valid, possible] of DETECTORS) {
+    if (!types.has(type) || !possible(counts)) continue;
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
       const start = m.index;

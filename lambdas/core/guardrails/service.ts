@@ -134,6 +134,8 @@ export class GuardrailService {
   }
 
   private counted(request: GuardRequest, outcome: GuardOutcome): GuardOutcome {
+    // Most outcomes are a plain allow: nothing to count, nothing to build.
+    if (outcome.verdict === 'allow' && !outcome.degraded) return outcome;
     const dims = { Domain: outcome.profile.name, Stage: request.stage };
     if (outcome.verdict === 'block') {
       this.deps.metrics.event('GuardrailBlocks', 1, {

@@ -75,12 +75,16 @@ function target(url: string): Target {
   return t;
 }
 
-/** Header lookup over an IncomingMessage's (lower-cased) headers. */
+/**
+ * Header lookup over an IncomingMessage's (lower-cased) headers. Node builds
+ * `res.headers` from the raw lines on first access: adapters read headers
+ * only on errors (Retry-After), so a success never pays for it.
+ */
 class NodeHeaders {
-  public constructor(private readonly raw: IncomingMessage['headers']) {}
+  public constructor(private readonly res: IncomingMessage) {}
 
   public get(name: string): string | null {
-    const v = this.raw[name.toLowerCase()];
+    const v = this.res.headers[name.toLowerCase()];
     return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
   }
 }
@@ -121,7 +125,7 @@ class NodeResponse implements HttpResponseLike {
   ) {
     this.status = res.statusCode ?? 0;
     this.ok = this.status >= 200 && this.status < 300;
-    this.headers = new NodeHeaders(res.headers);
+    this.headers = new NodeHeaders(res);
     this.body = new NodeBody(res);
   }
 

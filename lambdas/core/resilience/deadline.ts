@@ -94,8 +94,13 @@ export interface AttemptSignal {
   firstToken(idleMs?: number): void;
   /** Stream activity: restarts the idle timeout. Cheap enough per chunk. */
   touch(): void;
-  /** Stops every timer and listener and aborts the signal if still live. */
-  dispose(): void;
+  /**
+   * Stops every timer and listener and aborts the signal if still live.
+   * With `settled`, the adapter is known to be done with the signal (a whole
+   * answer was read, nothing holds a socket): it is left unaborted, sparing
+   * an abort event nobody listens to.
+   */
+  dispose(settled?: boolean): void;
 }
 
 type Phase = 'waiting' | 'streaming' | 'done';
@@ -107,6 +112,10 @@ const MAX_TIMER_MS = 2_147_483_647;
 // bookkeeping (its stack capture); nobody inspects this reason.
 const DISPOSED = new DOMException('attempt finished', 'AbortError');
 
+function fireTimer(scope: AttemptScope): void {
+  scope.onTimer();
+}
+
 class AttemptScope implements AttemptSignal {
   public readonly signal: AbortSignal;
   private readonly controller = new AbortController();
@@ -117,11 +126,6 @@ class AttemptScope implements AttemptSignal {
   private idleMs = 0;
   private lastActivity = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly onParentAbort = (): void => this.abort('client');
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    this.check();
-  };
 
   public constructor(
     private readonly parent: AbortSignal,
@@ -137,7 +141,19 @@ class AttemptScope implements AttemptSignal {
       this.abort('client');
       return;
     }
-    parent.addEventListener('abort', this.onParentAbort);
+    // The scope is its own listener (handleEvent): no closure per attempt.
+    parent.addEventListener('abort', this);
+    this.check();
+  }
+
+  /** The parent (client) signal aborted. */
+  public handleEvent(): void {
+    this.abort('client');
+  }
+
+  /** The timer fired: abort if a boundary passed, else re-arm. */
+  public onTimer(): void {
+    this.timer = undefined;
     this.check();
   }
 
@@ -160,11 +176,12 @@ class AttemptScope implements AttemptSignal {
     if (this.idleMs > 0) this.lastActivity = this.deadline.now();
   }
 
-  public dispose(): void {
+  public dispose(settled = false): void {
     if (this.phase === 'done') return;
     this.release();
     // Releases any socket the adapter still holds.
-    if (!this.controller.signal.aborted) this.controller.abort(DISPOSED);
+    if (!settled && !this.controller.signal.aborted)
+      this.controller.abort(DISPOSED);
   }
 
   /** Aborts if a boundary has passed, else arms the timer for the next one. */
@@ -182,7 +199,11 @@ class AttemptScope implements AttemptSignal {
     else if (this.idleMs > 0) {
       next = Math.min(next, this.lastActivity + this.idleMs);
     }
-    this.timer = setTimeout(this.onTimer, Math.min(next - now, MAX_TIMER_MS));
+    this.timer = setTimeout(
+      fireTimer,
+      Math.min(next - now, MAX_TIMER_MS),
+      this
+    );
     this.timer.unref?.();
   }
 
@@ -213,7 +234,7 @@ class AttemptScope implements AttemptSignal {
   private release(): void {
     this.phase = 'done';
     this.clearTimer();
-    this.parent.removeEventListener('abort', this.onParentAbort);
+    this.parent.removeEventListener('abort', this);
   }
 
   private clearTimer(): void {

@@ -8,6 +8,28 @@ import type {
 /** CloudWatch namespace of every gateway metric (the dashboard reads it). */
 export const METRICS_NAMESPACE = 'AiGateway';
 
+// Powertools warns whenever two dimension sets of one blob name the same key,
+// even with the same value. The request blob's [Model] and [Provider, Model]
+// sets always share `Model` with one value (the EMF contract below), so the
+// warning was a false alarm written to the logs on every request.
+const SHARED_SET_KEY =
+  /^EMF key "[^"]+" is defined as both a dimension set and dimension set;/;
+
+/**
+ * Powertools' warnings, less the shared-dimension-set one. Everything else
+ * still goes to the console, as Powertools does without a logger.
+ */
+export const emfWarnings = {
+  trace: (...args: unknown[]): void => console.trace(...args),
+  debug: (...args: unknown[]): void => console.debug(...args),
+  info: (...args: unknown[]): void => console.info(...args),
+  error: (...args: unknown[]): void => console.error(...args),
+  warn: (...args: unknown[]): void => {
+    if (typeof args[0] === 'string' && SHARED_SET_KEY.test(args[0])) return;
+    console.warn(...args);
+  },
+};
+
 /**
  * CloudWatch metrics as EMF log lines via Powertools Metrics, following the
  * contract in lib/constructs/gateway-metrics.ts (docs/deploy.md): every
@@ -22,6 +44,7 @@ export class EmfMetrics implements GatewayMetrics {
   public constructor(
     private readonly metrics: Metrics = new Metrics({
       namespace: METRICS_NAMESPACE,
+      logger: emfWarnings,
     })
   ) {}
 

@@ -9,6 +9,45 @@ const LATENCY_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5, 10, 30, 60,
 ];
 
+type Labels = Record<string, string>;
+
+/**
+ * Counter increments summed per label set and handed to prom-client when the
+ * counter is read (a scrape). prom-client hashes and validates the label
+ * object on every `inc`; per request that was most of the metrics' cost.
+ * Label sets are as bounded as the counter's own.
+ */
+class Tally {
+  private readonly pending = new Map<
+    string,
+    { labels: Labels; value: number }
+  >();
+
+  public constructor(private readonly counter: () => Counter<string>) {}
+
+  /** Adds `value` under `key` (the label values joined); `labels` builds them once. */
+  public add(key: string, labels: () => Labels, value: number): void {
+    // prom-client's own refusal, thrown where the value came from.
+    if (!Number.isFinite(value) || value < 0) {
+      this.counter().inc(labels(), value);
+      return;
+    }
+    const entry = this.pending.get(key);
+    if (entry) entry.value += value;
+    else this.pending.set(key, { labels: labels(), value });
+  }
+
+  /** The counter's `collect`: moves the sums into it. */
+  public flush(): void {
+    const counter = this.counter();
+    for (const entry of this.pending.values()) {
+      if (entry.value === 0) continue;
+      counter.inc(entry.labels, entry.value);
+      entry.value = 0;
+    }
+  }
+}
+
 /**
  * Prometheus metrics for the local gateway (`GET /metrics`), via prom-client.
  * Label sets are bounded by config (tenants, providers, models).
@@ -30,6 +69,11 @@ export class PrometheusMetrics implements GatewayMetrics {
   private readonly events: Counter<'name' | 'detail'>;
   private readonly gauges: Gauge<'name' | 'detail'>;
 
+  private readonly requestTally = new Tally(() => this.requests);
+  private readonly attemptTally = new Tally(() => this.attempts);
+  private readonly costTally = new Tally(() => this.cost);
+  private readonly tokenTally = new Tally(() => this.tokens);
+
   public constructor() {
     const registers = [this.registry];
     this.requests = new Counter({
@@ -37,6 +81,7 @@ export class PrometheusMetrics implements GatewayMetrics {
       help: 'Requests answered, by route and status',
       labelNames: ['route', 'status', 'provider', 'model', 'tenant', 'stream'],
       registers,
+      collect: () => this.requestTally.flush(),
     });
     this.duration = new Histogram({
       name: 'gateway_request_duration_seconds',
@@ -57,6 +102,7 @@ export class PrometheusMetrics implements GatewayMetrics {
       help: 'Provider calls by outcome (ok or the error kind)',
       labelNames: ['provider', 'model', 'outcome'],
       registers,
+      collect: () => this.attemptTally.flush(),
     });
     this.attemptDuration = new Histogram({
       name: 'gateway_provider_attempt_duration_seconds',
@@ -76,6 +122,7 @@ export class PrometheusMetrics implements GatewayMetrics {
       help: 'Estimated spend in USD from provider-reported usage',
       labelNames: ['tenant', 'model'],
       registers,
+      collect: () => this.costTally.flush(),
     });
     this.events = new Counter({
       name: 'gateway_events_total',
@@ -94,6 +141,7 @@ export class PrometheusMetrics implements GatewayMetrics {
       help: 'Tokens by kind (prompt, completion)',
       labelNames: ['tenant', 'model', 'kind'],
       registers,
+      collect: () => this.tokenTally.flush(),
     });
   }
 
@@ -101,14 +149,19 @@ export class PrometheusMetrics implements GatewayMetrics {
     const provider = o.provider ?? 'none';
     const model = o.model ?? 'none';
     const stream = o.stream ? 'true' : 'false';
-    this.requests.inc({
-      route: o.route,
-      status: String(o.status),
-      provider,
-      model,
-      tenant: o.tenant ?? 'none',
-      stream,
-    });
+    const tenant = o.tenant ?? 'none';
+    this.requestTally.add(
+      `${o.route}\u0000${o.status}\u0000${provider}\u0000${model}\u0000${tenant}\u0000${stream}`,
+      () => ({
+        route: o.route,
+        status: String(o.status),
+        provider,
+        model,
+        tenant,
+        stream,
+      }),
+      1
+    );
     this.duration.observe(
       { route: o.route, provider, model, stream },
       o.latencyMs / 1000
@@ -117,15 +170,19 @@ export class PrometheusMetrics implements GatewayMetrics {
       this.ttft.observe({ provider, model }, o.ttftMs / 1000);
     if (o.fallbacks > 0) this.fallbacks.inc({ model }, o.fallbacks);
     if (o.tenant && o.model) {
-      if (o.costUsd) this.cost.inc({ tenant: o.tenant, model }, o.costUsd);
+      const key = `${o.tenant}\u0000${model}`;
+      if (o.costUsd)
+        this.costTally.add(key, () => ({ tenant, model }), o.costUsd);
       if (o.promptTokens)
-        this.tokens.inc(
-          { tenant: o.tenant, model, kind: 'prompt' },
+        this.tokenTally.add(
+          `${key}\u0000p`,
+          () => ({ tenant, model, kind: 'prompt' }),
           o.promptTokens
         );
       if (o.completionTokens)
-        this.tokens.inc(
-          { tenant: o.tenant, model, kind: 'completion' },
+        this.tokenTally.add(
+          `${key}\u0000c`,
+          () => ({ tenant, model, kind: 'completion' }),
           o.completionTokens
         );
     }
@@ -150,11 +207,11 @@ export class PrometheusMetrics implements GatewayMetrics {
   }
 
   public attempt(o: AttemptOutcome): void {
-    this.attempts.inc({
-      provider: o.provider,
-      model: o.model,
-      outcome: o.outcome,
-    });
+    this.attemptTally.add(
+      `${o.provider}\u0000${o.model}\u0000${o.outcome}`,
+      () => ({ provider: o.provider, model: o.model, outcome: o.outcome }),
+      1
+    );
     this.attemptDuration.observe(
       { provider: o.provider, model: o.model },
       o.latencyMs / 1000
