@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { AdminRoutes } from '../admin/app';
 import { parseChatRequest } from '../core/api/chat-request';
 import { badRequest, GatewayError, toGatewayError } from '../core/api/errors';
-import { withJsonSchemaEngine } from '../core/api/json-schema';
+import { jsonSchemaEngineFor } from '../core/api/json-schema';
 import type { EmbeddingCache } from '../core/cache/embedding-cache';
 import type { ResolvedProvider, ResolvedTenant } from '../core/config/load';
 import type { ExperimentService } from '../core/experiments/service';
@@ -184,9 +184,10 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           // Every chat answer, errors included, says hit | miss | bypass.
           sink = tagCacheStatus(rawSink);
           const tenant = await authenticate(headers);
-          const parsed = parseChatRequest(
-            await withJsonSchemaEngine(readJson(event))
-          );
+          const body = readJson(event);
+          const engine = jsonSchemaEngineFor(body);
+          if (engine) await engine;
+          const parsed = parseChatRequest(body);
           // Limits first: a refused request costs no guardrail call.
           const limited = await deps.limits?.admit(parsed, tenant);
           try {
@@ -239,9 +240,10 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         case '/v1/route': {
           requireMethod(method, 'POST');
           const tenant = await authenticate(headers);
-          const request = parseChatRequest(
-            await withJsonSchemaEngine(readJson(event))
-          );
+          const body = readJson(event);
+          const engine = jsonSchemaEngineFor(body);
+          if (engine) await engine;
+          const request = parseChatRequest(body);
           const { plan, blocked } = await planner.plan(request, tenant);
           sendJson(sink, 200, routeDecisionJson(plan, blocked), idHeader);
           return;
