@@ -30,7 +30,11 @@ import {
   type PlannerDeps,
   RequestPlanner,
 } from '../core/gateway/planner';
-import { JSON_HEADERS, type ResponseSink } from '../core/gateway/sink';
+import {
+  clientOf,
+  JSON_HEADERS,
+  type ResponseSink,
+} from '../core/gateway/sink';
 import type { GuardrailService } from '../core/guardrails/service';
 import { type MediaResolver, resolveMedia } from '../core/media/resolve';
 import type { TenantDirectory } from '../core/tenants/directory';
@@ -196,7 +200,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
             const request = await guardInput(
               await resolveMedia(deps.media, limited?.request ?? parsed),
               deps,
-              sink.signal
+              sink
             );
             const { plan, blocked } = await planner.plan(request, tenant);
             if (blocked) throw killSwitchError(blocked);
@@ -344,7 +348,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           stack: err instanceof Error ? err.stack : undefined,
         });
       }
-      if (sink.signal.aborted) return;
+      if (clientOf(sink).aborted) return;
       sendJson(sink, gw.status, gw.toBody(), { ...gw.headers, ...idHeader });
     }
   };

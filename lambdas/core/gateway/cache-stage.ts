@@ -16,6 +16,7 @@ import type {
 } from '../cache/types';
 import type { ResolvedTenant } from '../config/load';
 import type { GatewayMetrics, Log } from '../ports';
+import type { ClientSignal } from '../resilience';
 import { estimatePromptTokens, estimateTextTokens, makeUsage } from '../tokens';
 import type { ChatRequest } from '../types';
 import type { RoutePlan } from './plan';
@@ -42,6 +43,10 @@ export class CacheTaggedSink implements ResponseSink {
 
   public get signal(): AbortSignal {
     return this.inner.signal;
+  }
+
+  public get client(): ClientSignal | undefined {
+    return this.inner.client;
   }
 
   public send(

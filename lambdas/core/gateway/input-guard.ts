@@ -33,7 +33,7 @@ export interface InputGuardDeps {
 export async function guardInput(
   request: ChatRequest,
   deps: InputGuardDeps,
-  signal?: AbortSignal
+  client?: { readonly signal: AbortSignal }
 ): Promise<ChatRequest> {
   const domain = request.routing.domain ?? deps.routing.defaultDomain;
   const service = deps.guardrails?.enabled ? deps.guardrails : undefined;
@@ -60,7 +60,9 @@ export async function guardInput(
           stage: 'input',
           domain,
           texts,
-          signal,
+          // Only a remote guardrail call reads it: the local rules alone
+          // build no AbortSignal for the client.
+          signal: service.callsRemote ? client?.signal : undefined,
         });
         if (outcome.verdict === 'block') {
           const i =

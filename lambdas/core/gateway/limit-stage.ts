@@ -190,6 +190,9 @@ function withHeaders(
     get signal() {
       return sink.signal;
     },
+    get client() {
+      return sink.client;
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ClientSignal } from '../resilience';
 /**
  * The HTTP response as the core sees it. The router handler implements it
  * over the Lambda response stream (real on AWS, emulated locally), so the
@@ -17,6 +18,17 @@ export interface ResponseSink {
   end(): void;
   /** Aborts when the client goes away. */
   readonly signal: AbortSignal;
+  /**
+   * The same event without an AbortSignal, when the sink has a cheaper one
+   * (the Lambda sink builds its AbortSignal only once something reads it):
+   * what the gateway's own listeners use. @default - use `signal`
+   */
+  readonly client?: ClientSignal;
+}
+
+/** The sink's client signal: its cheap one when it has it. */
+export function clientOf(sink: ResponseSink): ClientSignal {
+  return sink.client ?? sink.signal;
 }
 
 /** Standard JSON response headers. */

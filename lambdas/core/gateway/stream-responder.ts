@@ -7,7 +7,7 @@ import {
 import { GatewayError } from '../api/errors';
 import type { ProviderError } from '../providers/errors';
 import type { FinishReason, ModelConfig, StreamEvent, Usage } from '../types';
-import { type ResponseSink, SSE_HEADERS } from './sink';
+import { clientOf, type ResponseSink, SSE_HEADERS } from './sink';
 
 /** Options of a StreamResponder. */
 export interface StreamResponderOptions {
@@ -64,7 +64,7 @@ export class StreamResponder {
     // committing 200 early is fine, failover before content still works.
     this.keepAlive = setInterval(
       () => {
-        if (this.ended || sink.signal.aborted) return;
+        if (this.ended || clientOf(sink).aborted) return;
         if (options.now() - this.lastWrite < options.keepAliveMs) return;
         this.commit();
         this.lastWrite = options.now();

@@ -54,6 +54,11 @@ export class GuardrailService {
     return this.deps.settings.enabled;
   }
 
+  /** Whether a remote guardrail is called (the only user of a request's signal). */
+  public get callsRemote(): boolean {
+    return this.deps.remote !== undefined;
+  }
+
   /** The profile of a domain. */
   public profile(domain: string): GuardrailProfile {
     return profileFor(this.deps.settings, domain);
