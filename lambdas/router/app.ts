@@ -33,6 +33,7 @@ import {
 import {
   clientOf,
   JSON_HEADERS,
+  mergeHeaders,
   type ResponseSink,
 } from '../core/gateway/sink';
 import type { GuardrailService } from '../core/guardrails/service';
@@ -116,7 +117,11 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     body: unknown,
     headers: Record<string, string>
   ): void => {
-    sink.send(status, { ...JSON_HEADERS, ...headers }, JSON.stringify(body));
+    sink.send(
+      status,
+      mergeHeaders(JSON_HEADERS, headers),
+      JSON.stringify(body)
+    );
   };
 
   const authenticate = async (

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { sseError } from '../core/api/chat-response';
 import { GatewayError } from '../core/api/errors';
-import type { ResponseSink } from '../core/gateway/sink';
+import { mergeHeaders, type ResponseSink } from '../core/gateway/sink';
 import type { ClientSignal } from '../core/resilience';
 import type { RouterApp } from './app';
 
@@ -151,10 +151,8 @@ class LambdaSink implements ResponseSink {
       this.out.write(sseError(err.toBody()));
     } else {
       // A known length lets API Gateway and Node skip chunked encoding.
-      const withLength = {
-        ...headers,
-        'content-length': String(Buffer.byteLength(body)),
-      };
+      const withLength = mergeHeaders(headers);
+      withLength['content-length'] = String(Buffer.byteLength(body));
       this.open(status, withLength).write(body);
     }
     this.ended = true;

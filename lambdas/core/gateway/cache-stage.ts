@@ -20,7 +20,12 @@ import type { ClientSignal } from '../resilience';
 import { estimatePromptTokens, estimateTextTokens, makeUsage } from '../tokens';
 import type { ChatRequest } from '../types';
 import type { RoutePlan } from './plan';
-import { JSON_HEADERS, type ResponseSink, SSE_HEADERS } from './sink';
+import {
+  JSON_HEADERS,
+  mergeHeaders,
+  type ResponseSink,
+  SSE_HEADERS,
+} from './sink';
 
 /** Request and response header of the cache (ARCHITECTURE.md contract). */
 export const CACHE_HEADER = 'x-gateway-cache';
@@ -57,7 +62,9 @@ export class CacheTaggedSink implements ResponseSink {
     this.sentStatus = status;
     this.sentHeaders = headers;
     if (this.capture && status === 200) this.capture.json = body;
-    this.inner.send(status, { ...headers, [CACHE_HEADER]: this.status }, body);
+    const out = mergeHeaders(headers);
+    out[CACHE_HEADER] = this.status;
+    this.inner.send(status, out, body);
   }
 
   public start(status: number, headers: Record<string, string>): void {
@@ -65,7 +72,9 @@ export class CacheTaggedSink implements ResponseSink {
     this.sentHeaders = headers;
     if (this.capture && status === 200)
       this.capture.sse = new SseCapture(this.capture.maxBytes);
-    this.inner.start(status, { ...headers, [CACHE_HEADER]: this.status });
+    const out = mergeHeaders(headers);
+    out[CACHE_HEADER] = this.status;
+    this.inner.start(status, out);
   }
 
   public write(chunk: string): undefined | Promise<void> {
@@ -323,7 +332,7 @@ export class CacheStage {
     if (!call.request.stream) {
       sink.send(
         200,
-        { ...JSON_HEADERS, ...headers },
+        mergeHeaders(JSON_HEADERS, headers),
         JSON.stringify(
           chatCompletionJson(id, created, entry.model, {
             content: entry.content,
@@ -335,7 +344,7 @@ export class CacheStage {
       );
       return;
     }
-    sink.start(200, { ...SSE_HEADERS, ...headers });
+    sink.start(200, mergeHeaders(SSE_HEADERS, headers));
     const pending = sink.write(
       replaySse(entry, id, created, call.request.includeUsage)
     );
