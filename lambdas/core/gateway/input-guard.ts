@@ -11,7 +11,7 @@ import {
 import type { GuardrailService } from '../guardrails/service';
 import type { GuardText } from '../guardrails/types';
 import { withUserText } from '../media/text';
-import type { ChatMessage, ChatRequest } from '../types';
+import type { ChatMessage, ChatRequest, RequestGuardrail } from '../types';
 
 /** Dependencies of the input guardrail stage. */
 export interface InputGuardDeps {
@@ -88,20 +88,16 @@ export async function guardInput(
   }
   messages = fenceMarkedContext(messages);
   const profile = service?.profile(domain);
-  return {
-    ...request,
-    messages,
-    guardrail: {
-      domain,
-      ...(profile && Object.keys(profile.safetySettings).length > 0
-        ? { safetySettings: profile.safetySettings }
-        : {}),
-      ...(profile?.systemPrelude
-        ? { systemPrelude: profile.systemPrelude }
-        : {}),
-    },
-  };
+  const guardrail: Mutable<RequestGuardrail> = { domain };
+  if (profile && Object.keys(profile.safetySettings).length > 0)
+    guardrail.safetySettings = profile.safetySettings;
+  if (profile?.systemPrelude) guardrail.systemPrelude = profile.systemPrelude;
+  // Object.assign, not a spread: a spread that adds a key (guardrail) takes
+  // V8's slow path (~1 µs).
+  return Object.assign({}, request, { messages, guardrail });
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function withContent(m: ChatMessage, content: string): ChatMessage {
   if (m.role === 'user') return withUserText(m, content);
