@@ -6,7 +6,9 @@
  * so module loading and JIT warm-up stay out of the profile; read it with
  * bench/profile-top.ts. With --heap=all|promoted, the same rounds run under
  * V8's sampling heap profiler instead (every allocation, or only what
- * survived young collections), aggregated by allocating function.
+ * survived young collections), aggregated by allocating function. With
+ * --json, the last round's figures are printed as one JSON line instead
+ * (bench/inprocess-bundled.ts reads it from the esbuild-built copy).
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -39,6 +41,10 @@ async function main(): Promise<void> {
       await session.post('Profiler.start');
     }
     const x = await benchInProcess(iterations);
+    if (process.argv.includes('--json')) {
+      if (r === rounds - 1) process.stdout.write(`${JSON.stringify(x)}\n`);
+      continue;
+    }
     process.stdout.write(
       `cpu ${x.cpuUs.toFixed(1)} us  wall ${x.wallUs.toFixed(1)} us  alloc ${x.allocKb.toFixed(1)} KB  promoted ${x.promotedKb.toFixed(2)} KB  (${x.iterations} req)\n`
     );

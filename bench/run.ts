@@ -17,6 +17,7 @@ import { canaryFigures } from './canary-sim';
 import { benchColdStart } from './cold-start';
 import { benchEmbeddings } from './embeddings-bench';
 import { benchInProcess } from './inprocess-bench';
+import { benchInProcessBundled } from './inprocess-bundled';
 import { benchLambdaMemory } from './lambda-cost';
 import {
   benchFailoverLatency,
@@ -327,6 +328,9 @@ async function main(): Promise<void> {
     const failover = await benchFailoverLatency(QUICK ? 100 : 300);
     const propagation = await benchKillSwitchPropagation(5000);
     const inProcess = await benchInProcess(QUICK ? 5_000 : 20_000);
+    const inProcessBundled = await benchInProcessBundled(
+      QUICK ? 5_000 : 20_000
+    );
     const cache = await benchCacheHit(QUICK ? 1_000 : 5_000);
     const schemaCheck = await benchSchemaValidation(QUICK ? 500 : 2_000);
     const embeddings = await benchEmbeddings({ seconds: QUICK ? 2 : 5 });
@@ -365,6 +369,10 @@ async function main(): Promise<void> {
       in_process_per_request_us: {
         ...inProcess,
         note: 'one request through the router with the upstream call answered in memory: no sockets, one macrotask per request (as from a socket); the stable figure of the gateway logic. allocKb = JS heap allocated per request, promotedKb = of it moved to the old generation by scavenges (V8 GC profiler); 1 KB = 1000 bytes',
+      },
+      in_process_bundled_per_request_us: {
+        ...inProcessBundled,
+        note: 'the same loop on the code as Lambda runs it: built by esbuild with the deployed router options (minified, no keepNames) and run by plain node in a child process; the figure above runs under tsx, whose keepNames adds a __name call per function',
       },
       cache_in_process_us: {
         ...cache,
@@ -503,6 +511,12 @@ async function main(): Promise<void> {
         inProcess.allocKb.toFixed(1),
         `promoted ${inProcess.promotedKb.toFixed(2)} KB`,
         '<= 40',
+      ],
+      [
+        'in-process, esbuild-built as deployed (us / KB)',
+        inProcessBundled.cpuUs.toFixed(1),
+        `${inProcessBundled.allocKb.toFixed(1)} KB, promoted ${inProcessBundled.promotedKb.toFixed(2)} KB`,
+        '',
       ],
       [
         'throughput c=10 vs floor proxy (req/s)',

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { AdminRoutes } from '../admin/app';
 import { parseChatRequest } from '../core/api/chat-request';
 import { badRequest, GatewayError, toGatewayError } from '../core/api/errors';
-import { withJsonSchemaEngine } from '../core/api/json-schema';
+import { jsonSchemaEngineFor } from '../core/api/json-schema';
 import type { EmbeddingCache } from '../core/cache/embedding-cache';
 import type { ResolvedProvider, ResolvedTenant } from '../core/config/load';
 import type { ExperimentService } from '../core/experiments/service';
@@ -30,7 +30,12 @@ import {
   type PlannerDeps,
   RequestPlanner,
 } from '../core/gateway/planner';
-import { JSON_HEADERS, type ResponseSink } from '../core/gateway/sink';
+import {
+  clientOf,
+  JSON_HEADERS,
+  mergeHeaders,
+  type ResponseSink,
+} from '../core/gateway/sink';
 import type { GuardrailService } from '../core/guardrails/service';
 import { type MediaResolver, resolveMedia } from '../core/media/resolve';
 import type { TenantDirectory } from '../core/tenants/directory';
@@ -112,7 +117,11 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
     body: unknown,
     headers: Record<string, string>
   ): void => {
-    sink.send(status, { ...JSON_HEADERS, ...headers }, JSON.stringify(body));
+    sink.send(
+      status,
+      mergeHeaders(JSON_HEADERS, headers),
+      JSON.stringify(body)
+    );
   };
 
   const authenticate = async (
@@ -184,9 +193,10 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           // Every chat answer, errors included, says hit | miss | bypass.
           sink = tagCacheStatus(rawSink);
           const tenant = await authenticate(headers);
-          const parsed = parseChatRequest(
-            await withJsonSchemaEngine(readJson(event))
-          );
+          const body = readJson(event);
+          const engine = jsonSchemaEngineFor(body);
+          if (engine) await engine;
+          const parsed = parseChatRequest(body);
           // Limits first: a refused request costs no guardrail call.
           const limited = await deps.limits?.admit(parsed, tenant);
           try {
@@ -195,7 +205,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
             const request = await guardInput(
               await resolveMedia(deps.media, limited?.request ?? parsed),
               deps,
-              sink.signal
+              sink
             );
             const { plan, blocked } = await planner.plan(request, tenant);
             if (blocked) throw killSwitchError(blocked);
@@ -239,9 +249,10 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
         case '/v1/route': {
           requireMethod(method, 'POST');
           const tenant = await authenticate(headers);
-          const request = parseChatRequest(
-            await withJsonSchemaEngine(readJson(event))
-          );
+          const body = readJson(event);
+          const engine = jsonSchemaEngineFor(body);
+          if (engine) await engine;
+          const request = parseChatRequest(body);
           const { plan, blocked } = await planner.plan(request, tenant);
           sendJson(sink, 200, routeDecisionJson(plan, blocked), idHeader);
           return;
@@ -342,7 +353,7 @@ export function createRouterApp(deps: RouterDeps): RouterApp {
           stack: err instanceof Error ? err.stack : undefined,
         });
       }
-      if (sink.signal.aborted) return;
+      if (clientOf(sink).aborted) return;
       sendJson(sink, gw.status, gw.toBody(), { ...gw.headers, ...idHeader });
     }
   };

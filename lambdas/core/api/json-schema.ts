@@ -26,7 +26,7 @@ let loading: Promise<void> | undefined;
 /**
  * Loads ajv (a lazy chunk of the Lambda bundle: most cold starts never see a
  * json_schema request). {@link validatorFor} needs it loaded; the router
- * awaits {@link withJsonSchemaEngine} before it parses a request.
+ * awaits {@link jsonSchemaEngineFor} before it parses a request.
  */
 export function loadJsonSchemaEngine(): Promise<void> {
   loading ??= import('./ajv-drafts.js').then((m) => {
@@ -54,6 +54,17 @@ function wantsJsonSchema(body: unknown): boolean {
 export async function withJsonSchemaEngine<T>(body: T): Promise<T> {
   if (wantsJsonSchema(body)) await loadJsonSchemaEngine();
   return body;
+}
+
+/**
+ * What to await before parsing `body`: the engine's loading when the request
+ * needs it and it is not loaded yet; undefined otherwise, so the common
+ * request (no json_schema, or the engine already loaded) parses without
+ * waiting a microtask.
+ */
+export function jsonSchemaEngineFor(body: unknown): Promise<void> | undefined {
+  if (makers || !wantsJsonSchema(body)) return undefined;
+  return loadJsonSchemaEngine();
 }
 
 /** Thrown by {@link validatorFor} before {@link loadJsonSchemaEngine} resolved: a wiring bug, not a bad schema. */

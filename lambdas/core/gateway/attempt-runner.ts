@@ -14,7 +14,7 @@ import type { AbortCode, AttemptSignal } from '../resilience';
 import { costUsd } from '../tokens';
 import type { ModelConfig, StreamEvent } from '../types';
 import type { AnswerHeaders, ChatCall, Served } from './chat-call';
-import { JSON_HEADERS } from './sink';
+import { JSON_HEADERS, mergeHeaders } from './sink';
 import type { StreamResponder } from './stream-responder';
 import { checkStructuredResult, StreamSchemaCheck } from './structured-output';
 
@@ -76,7 +76,7 @@ export class AttemptRunner {
     );
     call.sink.send(
       200,
-      { ...JSON_HEADERS, ...headers(model, attempt, cost) },
+      mergeHeaders(JSON_HEADERS, headers(model, attempt, cost)),
       body
     );
     return { model, usage: result.usage, costUsd: cost, latencyMs };

@@ -16,10 +16,16 @@ import type {
 } from '../cache/types';
 import type { ResolvedTenant } from '../config/load';
 import type { GatewayMetrics, Log } from '../ports';
+import type { ClientSignal } from '../resilience';
 import { estimatePromptTokens, estimateTextTokens, makeUsage } from '../tokens';
 import type { ChatRequest } from '../types';
 import type { RoutePlan } from './plan';
-import { JSON_HEADERS, type ResponseSink, SSE_HEADERS } from './sink';
+import {
+  JSON_HEADERS,
+  mergeHeaders,
+  type ResponseSink,
+  SSE_HEADERS,
+} from './sink';
 
 /** Request and response header of the cache (ARCHITECTURE.md contract). */
 export const CACHE_HEADER = 'x-gateway-cache';
@@ -44,6 +50,10 @@ export class CacheTaggedSink implements ResponseSink {
     return this.inner.signal;
   }
 
+  public get client(): ClientSignal | undefined {
+    return this.inner.client;
+  }
+
   public send(
     status: number,
     headers: Record<string, string>,
@@ -52,7 +62,9 @@ export class CacheTaggedSink implements ResponseSink {
     this.sentStatus = status;
     this.sentHeaders = headers;
     if (this.capture && status === 200) this.capture.json = body;
-    this.inner.send(status, { ...headers, [CACHE_HEADER]: this.status }, body);
+    const out = mergeHeaders(headers);
+    out[CACHE_HEADER] = this.status;
+    this.inner.send(status, out, body);
   }
 
   public start(status: number, headers: Record<string, string>): void {
@@ -60,7 +72,9 @@ export class CacheTaggedSink implements ResponseSink {
     this.sentHeaders = headers;
     if (this.capture && status === 200)
       this.capture.sse = new SseCapture(this.capture.maxBytes);
-    this.inner.start(status, { ...headers, [CACHE_HEADER]: this.status });
+    const out = mergeHeaders(headers);
+    out[CACHE_HEADER] = this.status;
+    this.inner.start(status, out);
   }
 
   public write(chunk: string): undefined | Promise<void> {
@@ -318,7 +332,7 @@ export class CacheStage {
     if (!call.request.stream) {
       sink.send(
         200,
-        { ...JSON_HEADERS, ...headers },
+        mergeHeaders(JSON_HEADERS, headers),
         JSON.stringify(
           chatCompletionJson(id, created, entry.model, {
             content: entry.content,
@@ -330,7 +344,7 @@ export class CacheStage {
       );
       return;
     }
-    sink.start(200, { ...SSE_HEADERS, ...headers });
+    sink.start(200, mergeHeaders(SSE_HEADERS, headers));
     const pending = sink.write(
       replaySse(entry, id, created, call.request.includeUsage)
     );

@@ -33,6 +33,7 @@ import {
 } from './chat-errors';
 import { OutcomeRecorder } from './outcome-recorder';
 import type { ExperimentCallHooks } from './shadow';
+import { clientOf } from './sink';
 import { StreamResponder } from './stream-responder';
 
 export type { ChatCall } from './chat-call';
@@ -183,7 +184,7 @@ export class ChatService {
         tried.push(i);
         const hasNext = i + 1 < attempts.length;
         const scope = attemptSignal(
-          sink.signal,
+          clientOf(sink),
           deadline,
           this.deps.attemptTimeoutMs(model.provider),
           {
@@ -229,7 +230,7 @@ export class ChatService {
           return;
         } catch (err) {
           const why = scope.reason();
-          if (why === 'client' || sink.signal.aborted) {
+          if (why === 'client' || clientOf(sink).aborted) {
             admission.attempt.ignore();
             this.record.clientGone(call, started, model);
             await budget?.release();

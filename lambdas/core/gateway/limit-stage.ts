@@ -17,7 +17,7 @@ import type { LimitCounterStore } from '../limits/types';
 import type { GatewayMetrics, Log } from '../ports';
 import { estimatePromptTokens } from '../tokens';
 import type { BudgetTier, ChatRequest, Usage } from '../types';
-import type { ResponseSink } from './sink';
+import { mergeHeaders, type ResponseSink } from './sink';
 
 /** Dependencies of the limit stage. */
 export interface LimitStageDeps {
@@ -183,12 +183,16 @@ function withHeaders(
 ): ResponseSink {
   return {
     send: (status, headers, body) =>
-      sink.send(status, { ...extra, ...headers }, body),
-    start: (status, headers) => sink.start(status, { ...extra, ...headers }),
+      sink.send(status, mergeHeaders(extra, headers), body),
+    start: (status, headers) =>
+      sink.start(status, mergeHeaders(extra, headers)),
     write: (chunk) => sink.write(chunk),
     end: () => sink.end(),
     get signal() {
       return sink.signal;
+    },
+    get client() {
+      return sink.client;
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { ClientSignal } from '../resilience';
 /**
  * The HTTP response as the core sees it. The router handler implements it
  * over the Lambda response stream (real on AWS, emulated locally), so the
@@ -17,6 +18,30 @@ export interface ResponseSink {
   end(): void;
   /** Aborts when the client goes away. */
   readonly signal: AbortSignal;
+  /**
+   * The same event without an AbortSignal, when the sink has a cheaper one
+   * (the Lambda sink builds its AbortSignal only once something reads it):
+   * what the gateway's own listeners use. @default - use `signal`
+   */
+  readonly client?: ClientSignal;
+}
+
+/** The sink's client signal: its cheap one when it has it. */
+export function clientOf(sink: ResponseSink): ClientSignal {
+  return sink.client ?? sink.signal;
+}
+
+/**
+ * `{ ...a, ...b }` for header records, copied by Object.assign: V8 copies a
+ * spread that adds keys to the copy on a slow path (1-8 µs for a dozen
+ * headers), Object.assign the same own keys in the same order in ~0.25 µs.
+ * Header names are ours (never `__proto__`), so assigning equals defining.
+ */
+export function mergeHeaders(
+  a: Readonly<Record<string, string>> | undefined,
+  b?: Readonly<Record<string, string>>
+): Record<string, string> {
+  return Object.assign({}, a, b);
 }
 
 /** Standard JSON response headers. */

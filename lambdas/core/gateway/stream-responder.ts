@@ -7,7 +7,7 @@ import {
 import { GatewayError } from '../api/errors';
 import type { ProviderError } from '../providers/errors';
 import type { FinishReason, ModelConfig, StreamEvent, Usage } from '../types';
-import { type ResponseSink, SSE_HEADERS } from './sink';
+import { clientOf, mergeHeaders, type ResponseSink, SSE_HEADERS } from './sink';
 
 /** Options of a StreamResponder. */
 export interface StreamResponderOptions {
@@ -64,7 +64,7 @@ export class StreamResponder {
     // committing 200 early is fine, failover before content still works.
     this.keepAlive = setInterval(
       () => {
-        if (this.ended || sink.signal.aborted) return;
+        if (this.ended || clientOf(sink).aborted) return;
         if (options.now() - this.lastWrite < options.keepAliveMs) return;
         this.commit();
         this.lastWrite = options.now();
@@ -197,7 +197,7 @@ export class StreamResponder {
     const headers = this.model
       ? this.options.headers(this.model, this.attempt)
       : {};
-    this.sink.start(200, { ...SSE_HEADERS, ...headers });
+    this.sink.start(200, mergeHeaders(SSE_HEADERS, headers));
   }
 
   private async write(chunk: string): Promise<void> {

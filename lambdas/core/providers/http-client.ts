@@ -167,7 +167,12 @@ export const nodeHttpFetch: HttpFetch = (url, init) => {
   const t = target(url);
   const signal = init.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const headers: Record<string, string | number> = { ...init.headers };
+  // Object.assign, not a spread: adding a key to a spread copy takes V8's
+  // slow path (~1 µs).
+  const headers: Record<string, string | number> = Object.assign(
+    {},
+    init.headers
+  );
   if (init.body !== undefined)
     headers['content-length'] = Buffer.byteLength(init.body);
   return new Promise((resolve, reject) => {

@@ -70,6 +70,14 @@ export class Deadline {
   }
 }
 
+/** What an attempt listens to for the client going away. */
+export interface ClientSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: { handleEvent(): void }): void;
+  removeEventListener(type: 'abort', listener: { handleEvent(): void }): void;
+}
+
 /** Options of {@link attemptSignal}. */
 export interface AttemptSignalOptions {
   /**
@@ -128,7 +136,7 @@ class AttemptScope implements AttemptSignal {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   public constructor(
-    private readonly parent: AbortSignal,
+    private readonly parent: ClientSignal,
     private readonly deadline: Deadline,
     perAttemptTimeoutMs: number,
     options: AttemptSignalOptions
@@ -253,7 +261,7 @@ class AttemptScope implements AttemptSignal {
  * the parent, so nothing accumulates across attempts.
  */
 export function attemptSignal(
-  parent: AbortSignal,
+  parent: ClientSignal,
   deadline: Deadline,
   perAttemptTimeoutMs: number,
   options: AttemptSignalOptions = {}

@@ -21,6 +21,7 @@ export {
   type AttemptSignal,
   type AttemptSignalOptions,
   attemptSignal,
+  type ClientSignal,
   Deadline,
 } from './deadline';
 export { ResilienceConfigError } from './errors';

@@ -162,10 +162,9 @@ export function createOpenAICompatibleAdapter(
     const signal = attempt ? attempt.signal : call.signal;
     let key = await keyFrom(false);
     for (let retried = false; ; retried = true) {
-      const headers: Record<string, string> = {
-        ...baseHeaders,
-        'x-request-id': call.requestId,
-      };
+      // Object.assign, not a spread adding keys: V8's slow path (~1 µs).
+      const headers: Record<string, string> = Object.assign({}, baseHeaders);
+      headers['x-request-id'] = call.requestId;
       if (key) headers.authorization = `Bearer ${key}`;
       let response: HttpResponseLike;
       try {
