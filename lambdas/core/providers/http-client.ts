@@ -54,6 +54,8 @@ interface Target {
   readonly hostname: string;
   readonly port: string;
   readonly path: string;
+  /** The Host header node:http would write: bracketed IPv6, port only when not the default. */
+  readonly host: string;
 }
 
 // Adapters call a handful of URLs over and over: parse each once.
@@ -63,11 +65,14 @@ function target(url: string): Target {
   let t = targets.get(url);
   if (!t) {
     const u = new URL(url);
+    // The URL parser drops a default port and keeps IPv6 brackets in
+    // `hostname`: `host` is what node:http itself would write.
     t = {
       https: u.protocol === 'https:',
       hostname: u.hostname.replace(/^\[|\]$/g, ''),
       port: u.port,
       path: `${u.pathname}${u.search}`,
+      host: u.port ? `${u.hostname}:${u.port}` : u.hostname,
     };
     if (targets.size > 1000) targets.clear();
     targets.set(url, t);
@@ -158,6 +163,47 @@ class NodeResponse implements HttpResponseLike {
 
 const noop = (): void => {};
 
+/** Upper-case ASCII: such a header name could collide with another case-insensitively. */
+const UPPER = /[A-Z]/;
+
+/**
+ * The request head as node:http's raw [name, value, ...] list, or undefined
+ * when a name is not lower-case (the header object path then merges names
+ * case-insensitively, as before). node:http validates a raw list as it does
+ * setHeader, but writes it in one pass instead of a setHeader per name, and
+ * adds no Host itself: it is appended last, where node:http puts it.
+ */
+function rawHead(
+  headers: Record<string, string>,
+  body: string | undefined,
+  host: string
+): string[] | undefined {
+  const raw: string[] = [];
+  let hasHost = false;
+  for (const k in headers) {
+    if (UPPER.test(k)) return undefined;
+    if (k === 'content-length' && body !== undefined) continue;
+    if (k === 'host') hasHost = true;
+    raw.push(k, headers[k]!);
+  }
+  if (body !== undefined)
+    raw.push('content-length', String(Buffer.byteLength(body)));
+  if (!hasHost) raw.push('Host', host);
+  return raw;
+}
+
+/** The header object node:http merges by setHeader (names of any case). */
+function headObject(
+  headers: Record<string, string>,
+  body: string | undefined
+): Record<string, string | number> {
+  // Object.assign, not a spread: adding a key to a spread copy takes V8's
+  // slow path (~1 µs).
+  const head: Record<string, string | number> = Object.assign({}, headers);
+  if (body !== undefined) head['content-length'] = Buffer.byteLength(body);
+  return head;
+}
+
 /**
  * HttpFetch over node:http(s) with shared keep-alive agents. Like fetch, an
  * aborted signal rejects with `signal.reason` itself, before and during the
@@ -167,14 +213,9 @@ export const nodeHttpFetch: HttpFetch = (url, init) => {
   const t = target(url);
   const signal = init.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  // Object.assign, not a spread: adding a key to a spread copy takes V8's
-  // slow path (~1 µs).
-  const headers: Record<string, string | number> = Object.assign(
-    {},
-    init.headers
-  );
-  if (init.body !== undefined)
-    headers['content-length'] = Buffer.byteLength(init.body);
+  const headers =
+    rawHead(init.headers, init.body, t.host) ??
+    headObject(init.headers, init.body);
   return new Promise((resolve, reject) => {
     let res: IncomingMessage | undefined;
     const onAbort = (): void => {
