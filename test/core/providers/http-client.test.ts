@@ -7,9 +7,11 @@ describe('nodeHttpFetch', () => {
   let base: string;
   let connections = 0;
   let slowBody: ServerResponse | undefined;
+  let lastHead: string[] = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
+      lastHead = req.rawHeaders;
       req.resume();
       req.on('end', () => {
         if (req.url === '/cut') {
@@ -57,6 +59,48 @@ describe('nodeHttpFetch', () => {
     expect(res.headers.get('X-UPSTREAM-ID')).toBe('up-1');
     expect(res.headers.get('missing')).toBeNull();
     expect(await res.text()).toBe('{"ok":true}');
+  });
+
+  it('writes the head node:http would write from a header object', async () => {
+    // WHEN lower-case names (the raw header list path)
+    await (
+      await nodeHttpFetch(`${base}/ok`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '9' },
+        body: '{"a":"é"}',
+      })
+    ).text();
+
+    // THEN the body's own length, Host last, keep-alive
+    const port = new URL(base).port;
+    expect(lastHead).toEqual([
+      'content-type',
+      'application/json',
+      'content-length',
+      '10',
+      'Host',
+      `127.0.0.1:${port}`,
+      'Connection',
+      'keep-alive',
+    ]);
+
+    // WHEN names of mixed case (the header object path merges them)
+    await (
+      await nodeHttpFetch(`${base}/ok`, {
+        method: 'GET',
+        headers: { Accept: 'text/plain', host: 'example.test' },
+      })
+    ).text();
+
+    // THEN
+    expect(lastHead).toEqual([
+      'Accept',
+      'text/plain',
+      'host',
+      'example.test',
+      'Connection',
+      'keep-alive',
+    ]);
   });
 
   it('keeps the connection alive when the signal aborts after the body was read', async () => {
