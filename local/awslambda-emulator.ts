@@ -114,10 +114,11 @@ export class LocalResponseStream extends Writable {
   private writeHead(meta: HttpResponseMetadata): void {
     this.headersSent = true;
     this.prelude = [];
-    const headers: Record<string, string | string[]> = {
-      ...(meta.headers ?? {}),
-    };
-    if (meta.cookies?.length) headers['set-cookie'] = meta.cookies;
+    // writeHead reads the object and keeps no reference: the handler's own
+    // headers go as they are, copied only to add cookies.
+    const headers: Record<string, string | string[]> = meta.cookies?.length
+      ? Object.assign({}, meta.headers, { 'set-cookie': meta.cookies })
+      : (meta.headers ?? {});
     this.res.writeHead(meta.statusCode, headers);
   }
 }

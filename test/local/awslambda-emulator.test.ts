@@ -44,6 +44,26 @@ describe('Class: LocalResponseStream', () => {
     expect(await res.text()).toBe('hello world');
   });
 
+  it('sends cookies as set-cookie lines beside the headers, leaving the metadata as it was', async () => {
+    // Prepare
+    const headers = { 'content-type': 'text/plain', 'x-test': 'yes' };
+    const s = await serve((stream) => {
+      localAwsLambda.HttpResponseStream.from(stream, {
+        statusCode: 200,
+        headers,
+        cookies: ['a=1', 'b=2'],
+      }).end('ok');
+    });
+    server = s.server;
+    // Act
+    const res = await fetch(s.url);
+    // Assess
+    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(res.headers.get('x-test')).toBe('yes');
+    expect(await res.text()).toBe('ok');
+    expect(headers).toEqual({ 'content-type': 'text/plain', 'x-test': 'yes' });
+  });
+
   it('finds the delimiter when the runtime writes prelude and body in odd pieces', async () => {
     // Prepare: a raw writer that emulates the runtime splitting bytes across writes
     const s = await serve((stream) => {
