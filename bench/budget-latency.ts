@@ -6,18 +6,18 @@
  * answer and is reported apart. Run alone: `npx tsx bench/budget-latency.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoBudgetLedger } from '../lambdas/core/adapters/aws/dynamo-budget-ledger';
 import { MemoryBudgetLedger } from '../lambdas/core/adapters/local/memory-budget-ledger';
 import { budgetLevels } from '../lambdas/core/budget/levels';
 import type { BudgetLedger } from '../lambdas/core/budget/types';
 import type { ResolvedTenant } from '../lambdas/core/config/load';
-import { LOCAL_AWS, startDynamoDbLocal } from '../test/helpers/dynamodb-local';
+import {
+  createGatewayTable,
+  LOCAL_AWS,
+  startDynamoDbLocal,
+} from '../test/helpers/dynamodb-local';
 
 /** Percentiles of one measurement, ms. */
 export interface LatencyFigures {
@@ -176,20 +176,9 @@ export async function benchBudgetLatency(
       endpoint = ddb.endpoint;
     }
     const raw = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
-    const table = `bench-usage-${randomUUID().slice(0, 8)}`;
-    await raw.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      })
+    const table = await createGatewayTable(
+      raw,
+      `bench-usage-${randomUUID().slice(0, 8)}`
     );
     const ledger = new DynamoBudgetLedger({
       tableName: table,

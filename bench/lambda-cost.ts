@@ -14,16 +14,18 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { DynamoModelRegistry } from '../lambdas/core/adapters/aws/dynamo-registry';
-import { DynamoTenantDirectory } from '../lambdas/core/adapters/aws/dynamo-tenants';
-import { resolveModelEntry } from '../lambdas/core/registry/model-entry';
 import { buildRouterBundle } from '../scripts/build-router';
 import {
+  createGatewayTable,
   type DynamoDbLocal,
   LOCAL_AWS,
   startDynamoDbLocal,
 } from '../test/helpers/dynamodb-local';
 import { startFakeOpenAI } from '../test/helpers/fakes/openai-fake';
+import {
+  LLAMA_MAVERICK,
+  seedRouterTables,
+} from '../test/helpers/router-tables';
 
 const CLIENT_KEY = 'sk-gw-lambda-cost-bench-key-0001';
 const UPSTREAM_KEY = 'lambda-cost-upstream-key';
@@ -159,30 +161,6 @@ function startAwsControlFake(): Promise<{ url: string; server: Server }> {
   );
 }
 
-async function createTable(endpoint: string, prefix: string): Promise<string> {
-  const { CreateTableCommand, DynamoDBClient } = await import(
-    '@aws-sdk/client-dynamodb'
-  );
-  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
-  const name = `${prefix}-${Date.now()}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    })
-  );
-  client.destroy();
-  return name;
-}
-
 /**
  * Runs `requests` streamed completions one at a time through the built
  * router bundle in a fresh Node process and reports its memory and log
@@ -202,48 +180,32 @@ export async function benchLambdaMemory(
   try {
     ddb = await startDynamoDbLocal();
     const endpoint = ddb.endpoint;
-    const [registry, tenants, usage, cache, decisions] = await Promise.all(
-      ['registry', 'tenants', 'usage', 'cache', 'decisions'].map((t) =>
-        createTable(endpoint, `cost-${t}`)
-      )
-    );
     const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
-    const doc = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ ...LOCAL_AWS, endpoint })
+    const raw = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+    const stamp = Date.now();
+    const [registry, tenants, usage, cache, decisions] = await Promise.all(
+      ['registry', 'tenants', 'usage', 'cache', 'decisions'].map((t) =>
+        createGatewayTable(raw, `cost-${t}-${stamp}`, { cache: t === 'cache' })
+      )
     );
-    await new DynamoModelRegistry({
-      tableName: registry!,
-      client: doc,
-    }).putVersion(
+    const doc = DynamoDBDocumentClient.from(raw);
+    await seedRouterTables(
+      doc,
+      { registry: registry!, tenants: tenants! },
       {
-        modelId: 'llama-maverick',
-        config: resolveModelEntry(
-          {
-            id: 'llama-maverick',
-            provider: 'llama',
-            providerModelId: 'Llama-4-Maverick',
-            capabilities: ['streaming'],
-            pricing: { inputPer1M: 0.2, outputPer1M: 0.6 },
-          },
-          { type: 'openai-compatible' }
-        ),
+        models: [LLAMA_MAVERICK],
+        tenant: {
+          id: 'acme',
+          tier: 'standard',
+          budgets: { dailyUsd: 1000, monthlyUsd: 10_000 },
+          limits: { requestsPerMinute: 100_000, tokensPerDay: 100_000_000 },
+        },
+        clientKey: CLIENT_KEY,
         createdBy: 'bench',
-        createdAt: new Date().toISOString(),
-      },
-      0
+      }
     );
-    const directory = new DynamoTenantDirectory({
-      tableName: tenants!,
-      client: doc,
-    });
-    await directory.putTenant('acme', {
-      tier: 'standard',
-      budgets: { dailyUsd: 1000, monthlyUsd: 10_000 },
-      limits: { requestsPerMinute: 100_000, tokensPerDay: 100_000_000 },
-    } as never);
-    await directory.addKey('acme', CLIENT_KEY);
-    doc.destroy();
+    raw.destroy();
 
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,

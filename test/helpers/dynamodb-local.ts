@@ -28,6 +28,41 @@ export const LOCAL_AWS = {
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 } as const;
 
+/**
+ * Creates a table shaped like the stack's (lib/model-registry-stack.ts):
+ * `pk`/`sk` for registry, tenants, usage, decisions and audit; `pk` only
+ * with TTL on `expiresAt` for the cache table (`cache: true`).
+ */
+export async function createGatewayTable(
+  client: DynamoDBClient,
+  name: string,
+  options: { readonly cache?: boolean } = {}
+): Promise<string> {
+  const keys = options.cache ? ['pk'] : ['pk', 'sk'];
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: keys.map((k) => ({
+        AttributeName: k,
+        AttributeType: 'S',
+      })),
+      KeySchema: keys.map((k, i) => ({
+        AttributeName: k,
+        KeyType: i === 0 ? 'HASH' : 'RANGE',
+      })),
+    })
+  );
+  if (options.cache)
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      })
+    );
+  return name;
+}
+
 /** A running DynamoDB Local. */
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -207,45 +242,20 @@ export function useDynamoDbLocal(): DynamoDbLocalFixture {
     endpoint: () => endpoint!,
     documentClient: () => doc!,
     createTable: async (prefix: string) => {
-      const name = `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
-      await raw!.send(
-        new CreateTableCommand({
-          TableName: name,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        })
-      );
+      const name = await createGatewayTable(raw!, uniqueName(prefix));
       tables.push(name);
       return name;
     },
     createCacheTable: async (prefix: string) => {
-      const name = `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
-      await raw!.send(
-        new CreateTableCommand({
-          TableName: name,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        })
-      );
+      const name = await createGatewayTable(raw!, uniqueName(prefix), {
+        cache: true,
+      });
       tables.push(name);
-      await raw!.send(
-        new UpdateTimeToLiveCommand({
-          TableName: name,
-          TimeToLiveSpecification: {
-            AttributeName: 'expiresAt',
-            Enabled: true,
-          },
-        })
-      );
       return name;
     },
   };
+}
+
+function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }

@@ -13,15 +13,13 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoModelRegistry } from '../../../lambdas/core/adapters/aws/dynamo-registry';
-import { DynamoTenantDirectory } from '../../../lambdas/core/adapters/aws/dynamo-tenants';
-import { resolveModelEntry } from '../../../lambdas/core/registry/model-entry';
 import { localAwsLambda } from '../../../local/awslambda-emulator';
 import { LOCAL_AWS, useDynamoDbLocal } from '../../helpers/dynamodb-local';
 import {
   type FakeOpenAIServer,
   startFakeOpenAI,
 } from '../../helpers/fakes/openai-fake';
+import { LLAMA_MAVERICK, seedRouterTables } from '../../helpers/router-tables';
 
 /**
  * DynamoDB operations per request on the real router Lambda entry with its
@@ -199,37 +197,16 @@ describe('Lambda: DynamoDB operations per request (AWS composition)', () => {
       ddb.createTable('ops-registry'),
       ddb.createTable('ops-tenants'),
       ddb.createTable('ops-usage'),
-      ddb.createTable('ops-cache'),
+      ddb.createCacheTable('ops-cache'),
       ddb.createTable('ops-decisions'),
     ]);
-    await new DynamoModelRegistry({
-      tableName: registry,
-      client: ddb.documentClient(),
-    }).putVersion(
+    // Budgets and limits on: the request path reserves, settles and counts.
+    await seedRouterTables(
+      ddb.documentClient(),
+      { registry, tenants },
       {
-        modelId: 'llama-maverick',
-        config: resolveModelEntry(
-          {
-            id: 'llama-maverick',
-            provider: 'llama',
-            providerModelId: 'Llama-4-Maverick',
-            capabilities: ['streaming'],
-            pricing: { inputPer1M: 0.2, outputPer1M: 0.6 },
-          },
-          { type: 'openai-compatible' }
-        ),
-        createdBy: 'test',
-        createdAt: new Date().toISOString(),
-      },
-      0
-    );
-    await new DynamoModelRegistry({
-      tableName: registry,
-      client: ddb.documentClient(),
-    }).putVersion(
-      {
-        modelId: 'embed-small',
-        config: resolveModelEntry(
+        models: [
+          LLAMA_MAVERICK,
           {
             id: 'embed-small',
             provider: 'llama',
@@ -238,24 +215,17 @@ describe('Lambda: DynamoDB operations per request (AWS composition)', () => {
             maxOutputTokens: 1,
             pricing: { inputPer1M: 0.02, outputPer1M: 0 },
           },
-          { type: 'openai-compatible' }
-        ),
+        ],
+        tenant: {
+          id: 'acme',
+          tier: 'standard',
+          budgets: { dailyUsd: 100, monthlyUsd: 1000 },
+          limits: { requestsPerMinute: 10_000, tokensPerDay: 10_000_000 },
+        },
+        clientKey: CLIENT_KEY,
         createdBy: 'test',
-        createdAt: new Date().toISOString(),
-      },
-      0
+      }
     );
-    const directory = new DynamoTenantDirectory({
-      tableName: tenants,
-      client: ddb.documentClient(),
-    });
-    // Budgets and limits on: the request path reserves, settles and counts.
-    await directory.putTenant('acme', {
-      tier: 'standard',
-      budgets: { dailyUsd: 100, monthlyUsd: 1000 },
-      limits: { requestsPerMinute: 10_000, tokensPerDay: 10_000_000 },
-    } as never);
-    await directory.addKey('acme', CLIENT_KEY);
     ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
     ssm
       .on(GetParameterCommand)
