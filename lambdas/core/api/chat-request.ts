@@ -119,18 +119,19 @@ const functionNameRe = /^[A-Za-z0-9_-]{1,64}$/;
 const opt = <T extends ZodMiniType>(schema: T) =>
   z.optional(z.nullable(schema));
 
+/** A function or schema name, by OpenAI's rule `^[a-zA-Z0-9_-]{1,64}$`. */
+const functionName = z
+  .string()
+  .check(
+    z.regex(functionNameRe, 'must be 1-64 characters of a-z, A-Z, 0-9, _ or -')
+  );
+const optionalDescription = z.optional(z.string().check(z.maxLength(8192)));
+
 const toolSchema = z.strictObject({
   type: z.literal('function'),
   function: z.strictObject({
-    name: z
-      .string()
-      .check(
-        z.regex(
-          functionNameRe,
-          'must be 1-64 characters of a-z, A-Z, 0-9, _ or -'
-        )
-      ),
-    description: z.optional(z.string().check(z.maxLength(8192))),
+    name: functionName,
+    description: optionalDescription,
     parameters: z.optional(z.record(z.string(), z.unknown())),
     strict: z.optional(z.nullable(z.boolean())),
   }),
@@ -155,15 +156,8 @@ const responseFormatSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('json_schema'),
     json_schema: z.strictObject({
-      name: z
-        .string()
-        .check(
-          z.regex(
-            functionNameRe,
-            'must be 1-64 characters of a-z, A-Z, 0-9, _ or -'
-          )
-        ),
-      description: z.optional(z.string().check(z.maxLength(8192))),
+      name: functionName,
+      description: optionalDescription,
       schema: z.optional(z.record(z.string(), z.unknown())),
       strict: opt(z.boolean()),
     }),
