@@ -47,6 +47,11 @@ function matchesAny(model: ModelConfig, ids: readonly string[]): boolean {
   return false;
 }
 
+/** True when `names` holds the model's provider instance or its family (`bedrock`). */
+function providerIn(model: ModelConfig, names: readonly string[]): boolean {
+  return names.includes(model.provider) || names.includes(model.providerType);
+}
+
 function capabilityList(model: ModelConfig): string {
   return model.capabilities.length > 0 ? model.capabilities.join(', ') : 'none';
 }
@@ -99,11 +104,7 @@ function firstExclusion(
       reason: `model ${modelId} is not in the tenant allowlist`,
     };
   }
-  if (
-    ctx.allowedProviders &&
-    !ctx.allowedProviders.includes(model.provider) &&
-    !ctx.allowedProviders.includes(model.providerType)
-  ) {
+  if (ctx.allowedProviders && !providerIn(model, ctx.allowedProviders)) {
     return {
       modelId,
       code: 'tenant_provider_not_allowed',
@@ -111,11 +112,7 @@ function firstExclusion(
     };
   }
   // Clients may name a provider instance or a provider family (`bedrock`).
-  if (
-    ctx.providers &&
-    !ctx.providers.includes(model.provider) &&
-    !ctx.providers.includes(model.providerType)
-  ) {
+  if (ctx.providers && !providerIn(model, ctx.providers)) {
     return {
       modelId,
       code: 'provider_not_requested',
