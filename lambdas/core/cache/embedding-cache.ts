@@ -73,16 +73,29 @@ export class EmbeddingCache {
     });
   }
 
-  /** The cache key of `request` served by `model` for `tenant`. */
-  public static key(
+  /**
+   * Cache keys of `request` for `tenant`, by serving model. The inputs (up to
+   * 1.2 MB) are hashed once, on the first key asked for; each model's key is
+   * then a hash of tenant, model and that digest, so trying the LRU for every
+   * candidate and storing the answer cost one pass over the text.
+   */
+  public static keys(
     tenant: string,
-    model: string,
     request: EmbeddingsRequest
-  ): string {
-    const h = createHash('sha256');
-    h.update(`${tenant}\0${model}\0${request.dimensions ?? ''}\0`);
-    for (const t of request.inputs) h.update(`${t.length}:${t}`);
-    return `emb:${h.digest('base64url')}`;
+  ): (model: string) => string {
+    let inputs: string | undefined;
+    return (model) => {
+      if (inputs === undefined) {
+        const h = createHash('sha256');
+        h.update(`${request.dimensions ?? ''}\0`);
+        for (const t of request.inputs) h.update(`${t.length}:${t}`);
+        inputs = h.digest('base64url');
+      }
+      const key = createHash('sha256')
+        .update(`${tenant}\0${model}\0${inputs}`)
+        .digest('base64url');
+      return `emb:${key}`;
+    };
   }
 
   /** The live in-process entry under `key` for `tenant` (no I/O). */

@@ -125,25 +125,15 @@ async function cachedAnswer(
   cache: EmbeddingCache,
   tenant: string,
   candidates: readonly { readonly model: { readonly id: string } }[],
-  req: EmbeddingsRequest,
+  keyOf: (model: string) => string,
   now: number
 ) {
   for (const c of candidates) {
-    const hit = cache.local(
-      EmbeddingCache.key(tenant, c.model.id, req),
-      tenant,
-      now
-    );
+    const hit = cache.local(keyOf(c.model.id), tenant, now);
     if (hit) return hit;
   }
   const chosen = candidates[0];
-  return chosen
-    ? cache.shared(
-        EmbeddingCache.key(tenant, chosen.model.id, req),
-        tenant,
-        now
-      )
-    : undefined;
+  return chosen ? cache.shared(keyOf(chosen.model.id), tenant, now) : undefined;
 }
 
 /**
@@ -170,13 +160,14 @@ export async function serveEmbeddings(
       if (!plan.decision.chosen) throw noCandidateError(plan.decision);
       const out = limited?.wrap(call.sink) ?? call.sink;
       const candidates = [plan.decision.chosen, ...plan.decision.fallbacks];
+      const keyOf = EmbeddingCache.keys(call.tenant.id, req);
       const cache = directive === 'no-cache' ? undefined : deps.embeddingCache;
       if (cache) {
         const hit = await cachedAnswer(
           cache,
           call.tenant.id,
           candidates,
-          req,
+          keyOf,
           started
         );
         if (hit) {
@@ -215,12 +206,21 @@ export async function serveEmbeddings(
         cache.counters.misses++;
         cacheHeader[CACHE_HEADER] = 'miss';
       }
-      await attempts(deps, call, req, plan, out, cacheHeader, started, (u) =>
-        limited?.served({
-          promptTokens: u,
-          completionTokens: 0,
-          totalTokens: u,
-        })
+      await attempts(
+        deps,
+        call,
+        req,
+        keyOf,
+        plan,
+        out,
+        cacheHeader,
+        started,
+        (u) =>
+          limited?.served({
+            promptTokens: u,
+            completionTokens: 0,
+            totalTokens: u,
+          })
       );
     } finally {
       await limited?.settle();
@@ -235,6 +235,7 @@ async function attempts(
   deps: EmbeddingsDeps,
   call: EmbeddingsCall,
   req: EmbeddingsRequest,
+  keyOf: (model: string) => string,
   plan: RoutePlan,
   sink: ResponseSink,
   cacheHeader: Record<string, string>,
@@ -354,7 +355,7 @@ async function attempts(
         listBody(vectors, model.id, req.encodingFormat, result.promptTokens)
       );
       await deps.embeddingCache?.put(
-        EmbeddingCache.key(call.tenant.id, model.id, req),
+        keyOf(model.id),
         {
           tenant: call.tenant.id,
           model: model.id,
